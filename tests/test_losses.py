@@ -1,0 +1,120 @@
+"""Every objective against hand-computed values on the fixed logits of TF-GAN's loss tests."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import losses
+
+REAL = tf.constant([-5.0, 1.4, 12.5, 2.7])
+FAKE = tf.constant([10.0, 4.4, -5.5, 3.6])
+
+# (loss, arguments, expected): values computed by hand (numpy, float64) from the formulas in the docstrings.
+CASES = [
+    (losses.gan_discriminator_loss, (REAL, FAKE), {}, 5.8337512),  # float32 1 - s(10): 5.833866 in float64
+    (losses.gan_discriminator_loss, (REAL, FAKE), {"textbook": True}, 5.833865892),
+    (losses.gan_generator_loss, (FAKE,), {}, 1.385820880),
+    (losses.gan_generator_loss, (FAKE,), {"textbook": True}, 1.385820880),
+    (losses.least_squares_discriminator_loss, (REAL, FAKE), {}, 0.494135671),
+    (losses.least_squares_discriminator_loss, (REAL, FAKE), {"textbook": True}, 41.73375),
+    (losses.least_squares_generator_loss, (FAKE,), {}, 0.124091349),
+    (losses.least_squares_generator_loss, (FAKE,), {"textbook": True}, 17.69625),
+    (losses.wasserstein_discriminator_loss, (REAL, FAKE), {}, -0.325),  # mean(lrelu(r)) - mean(lrelu(f))
+    (losses.wasserstein_discriminator_loss, (REAL, FAKE), {"textbook": True}, 0.225),
+    (losses.wasserstein_generator_loss, (FAKE,), {}, 4.225),
+    (losses.wasserstein_generator_loss, (FAKE,), {"textbook": True}, -3.125),
+]
+
+
+@pytest.mark.parametrize("loss_fn, args, kwargs, expected", CASES)
+def test_hand_computed_value(loss_fn, args, kwargs, expected):
+    assert float(loss_fn(*args, **kwargs)) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss_fn, args, kwargs, expected", CASES)
+def test_patch_maps_give_the_same_value(loss_fn, args, kwargs, expected):
+    """PatchGAN outputs [B, H, W, 1]: a reshape must not change the mean-based losses."""
+    patched = [tf.reshape(x, [2, 2, 1, 1]) for x in args]
+    assert float(loss_fn(*patched, **kwargs)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_gan_losses_are_small_when_the_discriminator_is_right():
+    confident_real, confident_fake = tf.fill([4], 20.0), tf.fill([4], -20.0)
+    assert float(losses.gan_discriminator_loss(confident_real, confident_fake)) < 1e-6
+    assert float(losses.least_squares_discriminator_loss(tf.fill([4], 1.0), tf.zeros([4]), textbook=True)) == 0.0
+
+
+def test_original_gan_loss_saturates_at_log_epsilon_where_textbook_keeps_growing():
+    fake = tf.constant([-100.0])
+    assert float(losses.gan_generator_loss(fake)) == pytest.approx(-np.log(1e-12), rel=1e-4)  # 27.63
+    assert float(losses.gan_generator_loss(fake, textbook=True)) == pytest.approx(100.0, rel=1e-5)
+
+
+def test_losses_are_float32_for_bfloat16_inputs():
+    value = losses.least_squares_generator_loss(tf.cast(FAKE, tf.bfloat16), textbook=True)
+    assert value.dtype == tf.float32
+    assert float(value) == pytest.approx(17.69625, rel=1e-2)
+
+
+def test_l1_and_l2_terms():
+    target = tf.constant([[1.0, -1.0], [0.5, 0.0]])
+    prediction = tf.constant([[0.0, -1.0], [0.0, 2.0]])
+    # differences 1, 0, 0.5, -2: |d| = 3.5 over 4 elements; d^2 = 1 + 0.25 + 4 = 5.25.
+    assert float(losses.l1_loss(target, prediction)) == pytest.approx(0.875)
+    assert float(losses.l2_loss(target, prediction)) == pytest.approx(2.625)  # 0.5 * sum, tf.nn.l2_loss
+    assert float(losses.l2_loss(target, prediction, textbook=True)) == pytest.approx(1.3125)  # mean
+
+
+def test_original_l2_is_262144_mse_at_batch_4_and_256_pixels():
+    """C3 of ORIGINAL.md: 0.5 * sum over 4 x 256 x 256 x 2 elements = 262,144 x MSE."""
+    target = tf.zeros([4, 256, 256, 2])
+    prediction = tf.fill([4, 256, 256, 2], 0.1)
+    ratio = losses.l2_loss(target, prediction) / losses.l2_loss(target, prediction, textbook=True)
+    assert float(ratio) == pytest.approx(262144.0, rel=1e-4)
+
+
+def test_ebgan_energy_batch_level_and_per_sample():
+    target = tf.zeros([2, 2, 2, 1])
+    reconstruction = tf.reshape(tf.constant([3.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0]), [2, 2, 2, 1])
+    # Frobenius norm of the whole batch: sqrt(9 + 16 + 4) = sqrt(29), divided by B = 2.
+    assert float(losses.ebgan_energy(reconstruction, target)) == pytest.approx(np.sqrt(29.0) / 2)
+    per_sample = losses.ebgan_energy(reconstruction, target, textbook=True)
+    np.testing.assert_allclose(per_sample.numpy(), [25.0 / 4, 4.0 / 4])
+
+
+def test_ebgan_losses_with_and_without_hinge():
+    real, fake = tf.constant(10.0), tf.constant(95.0)
+    assert float(losses.ebgan_discriminator_loss(real, fake, margin=80.0)) == pytest.approx(10.0)  # hinge at 0
+    assert float(losses.ebgan_discriminator_loss(real, fake, margin=80.0, hinge=False)) == pytest.approx(-5.0)
+    per_sample = losses.ebgan_discriminator_loss(tf.constant([1.0, 3.0]), tf.constant([70.0, 90.0]), margin=80.0)
+    assert float(per_sample) == pytest.approx(2.0 + 5.0)  # mean(real) + mean(max(0, 80 - fake)) = 2 + (10 + 0)/2
+    assert float(losses.ebgan_generator_loss(tf.constant([70.0, 90.0]))) == pytest.approx(80.0)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact_whatever_the_interpolation():
+    """C(x) = 2 sum(x) has gradient 2 everywhere: on 1 x 4 inputs the norm is 4, the penalty (4 - 1)^2 = 9."""
+    real = tf.random.normal([3, 4], seed=1)
+    fake = tf.random.normal([3, 4], seed=2)
+    penalty = losses.gradient_penalty(lambda x: 2.0 * tf.reduce_sum(x, axis=1), real, fake)
+    assert float(penalty) == pytest.approx(9.0, rel=1e-6)
+
+
+def test_gradient_penalty_interpolates_per_sample_with_uniform_weights():
+    """A critic C(x) = sum(x^2) / 2 has gradient x_hat, so the slope reveals each sample's own weight e."""
+    real, fake = tf.ones([256, 1]), tf.zeros([256, 1])
+    recorded = []
+
+    def critic(x):
+        recorded.append(x)
+        return tf.reduce_sum(tf.square(x), axis=1) / 2.0
+
+    losses.gradient_penalty(critic, real, fake, seed=tf.constant([3, 4]))
+    weights = recorded[0].numpy().ravel()  # x_hat = e * 1 + (1 - e) * 0 = e
+    assert weights.min() >= 0.0 and weights.max() <= 1.0
+    assert len(np.unique(weights)) > 200  # one weight per sample, not one per batch
+    assert abs(weights.mean() - 0.5) < 0.06  # U(0, 1), not N(0, 1)
+
+
+def test_gradient_penalty_is_finite_for_a_flat_critic():
+    penalty = losses.gradient_penalty(lambda x: tf.zeros([tf.shape(x)[0]]), tf.ones([2, 3]), tf.zeros([2, 3]))
+    assert float(penalty) == pytest.approx(1.0, rel=1e-4)  # slope sqrt(0 + eps) ~ 0

@@ -1,0 +1,94 @@
+"""The three networks against their specification (ORIGINAL.md 2.2-2.4): shapes and parameter counts."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import networks
+
+
+def conv(k, c_in, c_out, bias=False):
+    return k * k * c_in * c_out + (c_out if bias else 0)
+
+
+def unet_trainable_count(upconvs):
+    encoder = [(1, 64), (64, 128), (128, 256), (256, 512), (512, 512), (512, 512), (512, 512), (512, 512)]
+    # dec_k input widths: dec1 enc8; dec2 concat(dec1, enc7); dec3..5 concat(enc, dec); dec6 enc3 256 + dec5 256;
+    # dec7 enc2 128 + dec6 128; dec8 dec7 alone (no enc1 skip).
+    decoder = [(512, 512), (1024, 512), (1024, 512), (1024, 512), (1024, 256), (512, 128), (256, 128), (128, 2)]
+    total = sum(conv(4, c_in, c_out) for c_in, c_out in encoder)
+    for i, (c_in, c_out) in enumerate(decoder, start=1):
+        total += conv(3 if upconvs or i == 3 else 4, c_in, c_out)  # dec3 is always a resize-conv (C2)
+    batch_norm_widths = [c for _, c in encoder[1:]] + [c for _, c in decoder[:7]]
+    return total + sum(2 * c for c in batch_norm_widths)  # scale and offset
+
+
+@pytest.mark.parametrize("upconvs", [False, True])
+def test_unet_parameter_count_and_shapes(upconvs):
+    generator = networks.unet_generator(upconvs=upconvs)
+    assert sum(int(np.prod(w.shape)) for w in generator.trainable_weights) == unet_trainable_count(upconvs)
+    moving_statistics = 2 * (128 + 256 + 512 * 5 + 512 * 4 + 256 + 128 + 128)  # mean and variance per BN channel
+    assert generator.count_params() == unet_trainable_count(upconvs) + moving_statistics
+    assert generator.output_shape == (None, 256, 256, 2)
+    widths = {layer.name: layer.output.shape[-1] for layer in generator.layers}
+    assert widths["g_dec7_relu"] == 128 and widths["g_enc8_lrelu"] == 512
+    assert "g_dec3_resize" in widths  # resize-conv whatever upconvs says
+    assert ("g_dec4_resize" in widths) == upconvs
+
+
+def test_unet_has_no_enc1_skip_and_dropout_only_in_dec1():
+    generator = networks.unet_generator()
+    dec8 = generator.get_layer("g_dec8_deconv")
+    assert dec8.input.shape[-1] == 128  # dec7 alone, not concat(enc1, dec7)
+    dropouts = [layer.name for layer in generator.layers if isinstance(layer, networks.TrainModeDropout)]
+    assert dropouts == ["g_dec1_dropout"]
+
+
+def test_patch_discriminator_parameter_count_and_70x70_output():
+    discriminator = networks.patch_discriminator()
+    expected = (conv(4, 3, 64) + conv(4, 64, 128) + conv(4, 128, 256) + conv(4, 256, 512) + conv(4, 512, 1)
+                + 2 * (128 + 256 + 512))
+    assert sum(int(np.prod(w.shape)) for w in discriminator.trainable_weights) == expected
+    assert discriminator.output_shape == (None, 30, 30, 1)
+    assert discriminator.output.dtype == "float32"
+
+
+def test_patch_discriminator_layer_norm_variant_has_no_batch_statistics():
+    discriminator = networks.patch_discriminator(norm="layer")
+    assert discriminator.non_trainable_weights == []
+    assert discriminator.output_shape == (None, 30, 30, 1)
+
+
+def test_energy_discriminator_parameter_count_and_shapes():
+    discriminator = networks.energy_discriminator()
+    encoder = conv(4, 2, 64, bias=True) + conv(4, 64, 128) + conv(4, 128, 256) + conv(4, 256, 512)
+    decoder = conv(4, 512, 256) + conv(4, 256, 128) + conv(4, 128, 64) + conv(4, 64, 2, bias=True)
+    offsets = 128 + 256 + 512 + 256 + 128 + 64  # contrib batch_norm: center only, no scale
+    assert sum(int(np.prod(w.shape)) for w in discriminator.trainable_weights) == encoder + decoder + offsets
+    assert discriminator.output_shape == (None, 256, 256, 2)
+    assert discriminator.get_layer("d_enc4").output.shape[1:] == (16, 16, 512)
+
+
+def test_train_mode_inference_uses_batch_statistics_and_textbook_mode_does_not():
+    l_channel = tf.random.uniform([2, 256, 256, 1], -1.0, 1.0, seed=0)
+    faithful = networks.unet_generator(train_mode_inference=True)
+    alone = faithful(l_channel[:1], training=False)
+    together = faithful(l_channel, training=False)[:1]
+    assert float(tf.reduce_max(tf.abs(alone - together))) > 1e-3  # the output depends on the batch (C12)
+
+    textbook = networks.unet_generator(train_mode_inference=False)
+    first = textbook(l_channel, training=False)
+    np.testing.assert_allclose(textbook(l_channel[:1], training=False), first[:1], atol=1e-5)
+    np.testing.assert_allclose(textbook(l_channel, training=False), first, atol=1e-6)  # no dropout
+
+
+@pytest.mark.parametrize("builder, size", [(networks.unet_generator, 128), (networks.unet_generator, 300),
+                                           (networks.patch_discriminator, 20), (networks.energy_discriminator, 40)])
+def test_bad_sizes_are_refused_with_one_clear_message(builder, size):
+    with pytest.raises(ValueError, match=f"Invalid `size`.*Received: size={size}"):
+        builder(size=size)
+
+
+def test_bad_norm_is_refused():
+    with pytest.raises(ValueError, match="Expected one of \\('batch', 'layer'\\). Received: norm='instance'"):
+        networks.patch_discriminator(norm="instance")

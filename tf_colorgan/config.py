@@ -1,0 +1,132 @@
+"""The one frozen configuration of a run: every setting, validated once, saved as `config.json` in the run.
+
+Defaults are the values the report's colorization runs used (ORIGINAL.md section 5): size 256, batch 4, no
+jitter, transposed convolutions, L1 weight 100, L2 0, GAN weight 1, and per objective the learning rate and
+optimiser of table 2.7: GAN and LSGAN Adam 1e-4, EBGAN Adam 1e-3 with margin 80, WGAN RMSProp 5e-5 with clipping
+at 0.005 and 5 critic updates (100 while step < 10 or step % 500 == 0). WGAN-GP (not in the report) uses the
+textbook Adam(1e-4, beta1 0, beta2 0.9), 5 critic updates, penalty weight 10 and a critic without BatchNorm.
+"""
+
+import dataclasses
+import json
+import pathlib
+import re
+
+OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
+TEXTBOOK_FORMS = ("gan", "lsgan", "wgan", "ebgan", "l2")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+LEARNING_RATES = {"gan": 1e-4, "lsgan": 1e-4, "ebgan": 1e-3, "wgan": 5e-5, "wgan_gp": 1e-4}
+BETA1 = {"wgan_gp": 0.0}  # Adam's beta1 elsewhere: TF's default 0.9, which the report-era code used.
+SAMPLE_DEFAULT_STEPS = 60  # Default length on the built-in sample set: a few minutes on a 2-core CPU.
+DEFAULT_EPOCHS = 8  # GAN_EPOCHS of the original, the default length on every other dataset.
+UNSET = None
+
+
+def _invalid(name, expected, value):
+    return ValueError(f"Invalid value for argument `{name}`. Expected {expected}. Received: {name}={value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings of one training run (see `tf_colorgan.flags` for the meaning of each)."""
+
+    gan: str = "gan"
+    dataset: str = "sample"
+    data_dir: str | None = None
+    run_dir: str = ""
+    size: int = 256
+    batch_size: int = 4
+    jitter: bool = False
+    upconvs: bool = False
+    lr: float | None = UNSET
+    beta1: float | None = UNSET
+    l1: float = 100.0
+    l2: float = 0.0
+    gan_weight: float = 1.0
+    n_critic: int = 5
+    n_critic_warmup: int = 100
+    clip: float = 0.005
+    margin: float = 80.0
+    ebgan_hinge: bool = True
+    gp_weight: float = 10.0
+    textbook: tuple = ()
+    train_mode_inference: bool = True
+    steps: int | None = UNSET
+    epochs: float | None = UNSET
+    seed: int = 0
+    precision: str = "float32"
+    jit_compile: bool = False
+    checkpoint_every: int = 500
+    log_every: int = 1
+    image_every: int = 50
+    sample_count: int = 4
+
+    def __post_init__(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        if self.gan not in OBJECTIVES:
+            raise _invalid("gan", f"one of {OBJECTIVES}", self.gan)
+        textbook = tuple(self.textbook)
+        if textbook == ("all",):
+            textbook = TEXTBOOK_FORMS
+        unknown = [form for form in textbook if form not in TEXTBOOK_FORMS]
+        if unknown:
+            raise _invalid("textbook", f"a subset of {TEXTBOOK_FORMS} or 'all'", ",".join(textbook))
+        set_("textbook", tuple(sorted(set(textbook))))
+        if self.precision not in PRECISIONS:
+            raise _invalid("precision", f"one of {PRECISIONS}", self.precision)
+        if self.size <= 0 or self.size % 256:
+            raise _invalid("size", "a positive multiple of 256 (the U-Net halves the image 8 times)", self.size)
+        for name in ("batch_size", "n_critic", "n_critic_warmup", "checkpoint_every", "log_every",
+                     "image_every", "sample_count"):
+            if getattr(self, name) < 1:
+                raise _invalid(name, "an integer >= 1", getattr(self, name))
+        for name in ("l1", "l2", "gan_weight", "margin", "gp_weight"):
+            if getattr(self, name) < 0:
+                raise _invalid(name, "a number >= 0", getattr(self, name))
+        if self.clip <= 0:
+            raise _invalid("clip", "a number > 0", self.clip)
+        if self.steps is not None and self.epochs is not None:
+            raise ValueError(f"Set at most one of `steps` and `epochs`. Received: steps={self.steps}, "
+                             f"epochs={self.epochs}")
+        if self.steps is not None and self.steps < 1:
+            raise _invalid("steps", "an integer >= 1", self.steps)
+        if self.epochs is not None and self.epochs <= 0:
+            raise _invalid("epochs", "a number > 0", self.epochs)
+        set_("lr", LEARNING_RATES[self.gan] if self.lr is None else self.lr)
+        if self.lr <= 0:
+            raise _invalid("lr", "a number > 0", self.lr)
+        set_("beta1", BETA1.get(self.gan, 0.9) if self.beta1 is None else self.beta1)
+        if not 0 <= self.beta1 < 1:
+            raise _invalid("beta1", "a number in [0, 1)", self.beta1)
+        if not self.run_dir:
+            set_("run_dir", str(pathlib.Path("models") / self.run_name))
+
+    @property
+    def run_name(self):
+        """`<dataset>_<gan>_l1-<l1>_l2-<l2>`, e.g. `sample_lsgan_l1-100_l2-0`."""
+        dataset = re.sub(r"[^A-Za-z0-9._-]+", "-", pathlib.Path(self.dataset.rstrip("/")).name) or "data"
+        return f"{dataset}_{self.gan}_l1-{self.l1:g}_l2-{self.l2:g}"
+
+    def total_steps(self, train_size):
+        """Generator steps of the whole run: `steps`, or `epochs` passes of `train_size // batch_size` steps,
+        or the default (60 steps on the sample set, otherwise 8 epochs)."""
+        steps_per_epoch = max(1, train_size // self.batch_size)
+        if self.steps is not None:
+            return self.steps
+        if self.epochs is None and self.dataset == "sample":
+            return SAMPLE_DEFAULT_STEPS
+        return max(1, round((self.epochs or DEFAULT_EPOCHS) * steps_per_epoch))
+
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text):
+        values = json.loads(text)
+        values["textbook"] = tuple(values["textbook"])
+        return cls(**values)
+
+    def differences(self, other, ignore=("steps", "epochs")):
+        """Names of the settings that differ from `other`, except the run-length ones."""
+        return [field.name for field in dataclasses.fields(self)
+                if field.name not in ignore and getattr(self, field.name) != getattr(other, field.name)]

@@ -1,0 +1,176 @@
+"""tf.data pipelines: photographs -> CIE Lab -> normalised (L', ab') pairs, batched per training step.
+
+Per image (as the original `ops/data_ops.py`): decode (JPEG, PNG, BMP, GIF, WebP; grayscale and RGBA become
+RGB) -> sRGB float [0, 1] -> Lab at the native resolution -> either an AREA resize of the whole image to
+size x size (the report's runs; the aspect ratio is not kept), or with `jitter` a random left-right flip, an AREA
+resize to (size + 20)^2 and a random size x size crop, applied to L and ab together -> L' = L/50 - 1 [S, S, 1]
+and ab' = ab/110 [S, S, 2].
+
+Sources: a folder of images (the built-in sample set `data/sample` is one) or a TensorFlow Datasets image
+dataset by name. Either is split once, with a seeded shuffle, into train and test in the report's proportion
+(195,000 of CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from tf_colorgan import color
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+SAMPLE_DIR = pathlib.Path(__file__).resolve().parents[1] / "data" / "sample"
+REPORT_TRAIN_FRACTION = 195_000 / 202_599
+JITTER_MARGIN = 20
+
+
+def list_images(folder):
+    """Sorted paths (str) of every image file under `folder`, recursively, by extension (case-insensitive)."""
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"Invalid `dataset`: expected a folder of images, 'sample' or a TFDS dataset name. "
+                         f"Received: dataset='{folder}', which is not a directory.")
+    paths = sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not paths:
+        raise ValueError(f"Invalid `dataset`: no images ({', '.join(IMAGE_EXTENSIONS)}) found under '{folder}'.")
+    return paths
+
+
+def decode_rgb(contents):
+    """Encoded image bytes (scalar string) -> float32 sRGB [H, W, 3] in [0, 1]; first frame of a GIF."""
+    image = tf.io.decode_image(contents, channels=3, dtype=tf.float32, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
+
+
+def lab_pair(rgb, size, jitter=False):
+    """sRGB [H, W, 3] in [0, 1] -> (L' [size, size, 1] in [-1, 1], ab' [size, size, 2] in about [-1, 1])."""
+    lab = color.rgb_to_lab(rgb)
+    if jitter:
+        lab = tf.image.random_flip_left_right(lab)
+        lab = tf.image.resize(lab, [size + JITTER_MARGIN] * 2, method="area")
+        lab = tf.image.random_crop(lab, [size, size, 3])
+    else:
+        lab = tf.image.resize(lab, [size, size], method="area")
+    return color.normalize_lab(lab)
+
+
+def make_split(dataset, seed, data_dir=None):
+    """Splits a dataset into train and test items with a seeded shuffle, in the report's proportion.
+
+    Args:
+        dataset: 'sample', a folder path, or a TFDS dataset name (e.g. 'celeb_a').
+        seed: shuffle seed.
+        data_dir: TFDS data directory (None: TFDS's default).
+
+    Returns:
+        A JSON-serialisable dict: {"source": "folder", "root": str, "train": [relative paths], "test": [...]} or
+        {"source": "tfds", "name": str, "split": "train+...", "train": [indices], "test": [...]}.
+        train holds floor(n * 195000 / 202599) items, at least 1; test the rest.
+    """
+    if dataset == "sample" or pathlib.Path(dataset).is_dir() or "/" in dataset:
+        root = SAMPLE_DIR if dataset == "sample" else pathlib.Path(dataset).resolve()
+        items = [str(pathlib.Path(p).relative_to(root)) for p in list_images(root)]
+        split = {"source": "folder", "root": str(root)}
+    else:
+        builder = tfds_builder(dataset, data_dir)
+        split_name = "+".join(sorted(builder.info.splits.keys()))
+        items = list(range(builder.info.splits[split_name].num_examples))
+        split = {"source": "tfds", "name": dataset, "split": split_name}
+    order = np.random.default_rng(seed).permutation(len(items))
+    n_train = max(1, int(len(items) * REPORT_TRAIN_FRACTION))
+    split["train"] = [items[i] for i in order[:n_train]]
+    split["test"] = [items[i] for i in order[n_train:]]
+    return split
+
+
+def load_or_make_split(run_dir, dataset, seed, data_dir=None):
+    """The run's split: read from `run_dir/split.json`, or made with `make_split` and written there."""
+    path = pathlib.Path(run_dir) / "split.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    split = make_split(dataset, seed, data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(split))
+    return split
+
+
+def tfds_builder(name, data_dir=None):
+    """A prepared TFDS builder, or one clear error saying what to do when it cannot be had."""
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+        builder.download_and_prepare()
+    except Exception as error:  # TFDS raises many types (network, checksum, registry).
+        raise ValueError(
+            f"Invalid `dataset`: the TensorFlow Datasets dataset '{name}' could not be loaded or downloaded "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}). Expected a dataset "
+            "TFDS can prepare (download it, or place it under --data_dir), a folder of images, or 'sample'."
+        ) from error
+    return builder
+
+
+def images(split, part, shuffle_seed=None):
+    """Float32 sRGB images [H, W, 3] of `part` ('train' or 'test') of a split; in split order, or reshuffled
+    at every pass with `shuffle_seed` (file names fully, TFDS examples through a 1,000-image buffer)."""
+    items = split[part]
+    if split["source"] == "folder":
+        dataset = tf.data.Dataset.from_tensor_slices([str(pathlib.Path(split["root"]) / item) for item in items])
+        if shuffle_seed is not None:
+            dataset = dataset.shuffle(len(items), seed=shuffle_seed)
+        return dataset.map(lambda path: decode_rgb(tf.io.read_file(path)), num_parallel_calls=tf.data.AUTOTUNE)
+    builder = tfds_builder(split["name"])
+    wanted = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(items, tf.int64), tf.ones(len(items), tf.bool)), False)
+    dataset = builder.as_dataset(split=split["split"], shuffle_files=False).enumerate()
+    dataset = dataset.filter(lambda i, example: wanted.lookup(i)).map(
+        lambda i, example: tf.image.convert_image_dtype(example["image"], tf.float32)[..., :3],
+        num_parallel_calls=tf.data.AUTOTUNE)
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(min(len(items), 1000), seed=shuffle_seed)
+    return dataset
+
+
+def eval_pairs(split, size, count):
+    """A fixed batch for sample grids: the first `count` test images, then training images if the test part
+    has fewer, as (L' [n, S, S, 1], ab' [n, S, S, 2]) with n = min(count, number of images)."""
+    dataset = images(split, "test").concatenate(images(split, "train"))
+    return next(iter(dataset.take(count).map(lambda rgb: lab_pair(rgb, size)).batch(count)))
+
+
+def training_batches(split, size, batch_size, discriminator_steps, initial_step=0, jitter=False, seed=0):
+    """The infinite training stream, one element per generator step.
+
+    Element i (generator step s = initial_step + i) stacks k = discriminator_steps(s) + 1 fresh batches:
+    L' [k, B, S, S, 1] and ab' [k, B, S, S, 2]; the first k - 1 feed discriminator updates, the last the
+    generator update.
+
+    Args:
+        split: from `load_or_make_split`.
+        size, batch_size, jitter: as in the config.
+        discriminator_steps: function int64 step -> int64 number of discriminator updates.
+        initial_step: the generator step the stream starts at (a resumed run's step).
+        seed: shuffle seed; the order depends on seed and initial_step, so a resumed run does not replay.
+    """
+    dataset = images(split, "train", shuffle_seed=seed + initial_step).repeat().map(
+        lambda rgb: lab_pair(rgb, size, jitter), num_parallel_calls=tf.data.AUTOTUNE)
+    batches = dataset.batch(batch_size, drop_remainder=True)
+
+    def group_size(step):
+        return tf.cast(discriminator_steps(step), tf.int64) + 1
+
+    def number_by_step(state, batch):
+        step, used = state
+        done = used + 1 >= group_size(step)
+        next_state = (tf.where(done, step + 1, step), tf.where(done, tf.constant(0, tf.int64), used + 1))
+        return next_state, (step, *batch)
+
+    numbered = batches.scan((tf.constant(initial_step, tf.int64), tf.constant(0, tf.int64)), number_by_step)
+    grouped = numbered.group_by_window(
+        key_func=lambda step, l, ab: step,
+        reduce_func=lambda step, window: window.batch(group_size(step)).map(lambda s, l, ab: (l, ab)),
+        window_size_func=group_size,
+    )
+    return grouped.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,49 @@
+"""SavedModel export of a trained colorizer, with the whole Lab pre- and post-processing inside the graph.
+
+Contract (`models/<run>/export/`): loadable with plain `tf.saved_model.load` in a process that never imports
+tf_colorgan. Signature `serving_default`: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo as
+three equal channels); output `colorized` uint8 [N, H, W, 3].
+"""
+
+import keras
+import tensorflow as tf
+
+from tf_colorgan import color
+
+SIGNATURE = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+
+
+def colorize(generator, images, size):
+    """Colorizes uint8 photos with a generator trained at `size`, keeping their full-resolution lightness.
+
+    RGB -> Lab at the input resolution -> L' AREA-resized to size x size -> generator (in inference mode,
+    which by default still means batch statistics and dropout, as the original) -> ab' resized back to H x W
+    (bilinear) -> Lab(L of the input, predicted ab) -> RGB, rounded to uint8.
+
+    Args:
+        generator: `keras.Model` L' [N, size, size, 1] -> ab' [N, size, size, 2].
+        images: uint8 [N, H, W, 3].
+        size: the generator's input size.
+
+    Returns:
+        uint8 [N, H, W, 3].
+    """
+    rgb = tf.cast(images, tf.float32) / 255.0
+    l_channel, _ = color.normalize_lab(color.rgb_to_lab(rgb))
+    small = tf.image.resize(l_channel, [size, size], method="area")
+    ab = tf.cast(generator(small, training=False), tf.float32)
+    ab = tf.image.resize(ab, tf.shape(images)[1:3], method="bilinear")
+    colorized = color.lab_to_rgb(color.denormalize_lab(l_channel, ab))
+    return tf.cast(tf.round(tf.clip_by_value(colorized, 0.0, 1.0) * 255.0), tf.uint8)
+
+
+def export_colorizer(generator, size, path):
+    """Writes the serving SavedModel of `generator` to `path` (see the module docstring)."""
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint(
+        "serving_default",
+        lambda images: {"colorized": colorize(generator, images, size)},
+        input_signature=[SIGNATURE],
+    )
+    archive.write_out(str(path), verbose=False)

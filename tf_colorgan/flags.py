@@ -1,0 +1,70 @@
+"""Command-line flags of train.py; the only module that reads `absl.flags.FLAGS`.
+
+`define_flags()` declares one flag per `Config` field (defaults: the original code's values, see
+`tf_colorgan.config`); `config_from_flags()` turns the parsed flags into the frozen `Config`.
+"""
+
+import dataclasses
+
+from absl import flags
+
+from tf_colorgan.config import OBJECTIVES, PRECISIONS, TEXTBOOK_FORMS, Config
+
+FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """Declares the training flags; per-objective defaults (lr, beta1, run_dir) are resolved by `Config`."""
+    defaults = Config()
+    flags.DEFINE_enum("gan", defaults.gan, OBJECTIVES, "Objective: gan (non-saturating, explicit sigmoid), lsgan "
+                      "(sigmoid before the squares), ebgan (auto-encoder D on ab), wgan (clipping, RMSProp), "
+                      "wgan_gp (textbook gradient penalty).")
+    flags.DEFINE_string("dataset", defaults.dataset, "'sample' (the built-in photos in data/sample), a folder of "
+                        "images, or a TensorFlow Datasets name such as celeb_a.")
+    flags.DEFINE_string("data_dir", defaults.data_dir, "TFDS data directory (default: TFDS's own).")
+    flags.DEFINE_string("run_dir", "", "Where the run is written; default models/<dataset>_<gan>_"
+                        "l1-<l1>_l2-<l2>. Running the same command again resumes it.")
+    flags.DEFINE_integer("size", defaults.size, "Training image size, a multiple of 256.")
+    flags.DEFINE_integer("batch_size", defaults.batch_size, "Images per batch (the report's runs: 4).")
+    flags.DEFINE_boolean("jitter", defaults.jitter, "Random flip, resize to size+20 and crop (runs used no jitter).")
+    flags.DEFINE_boolean("upconvs", defaults.upconvs, "Nearest resize + 3x3 conv instead of transposed convs in "
+                         "the decoder (runs used transposed convs; dec3 is a resize-conv either way).")
+    flags.DEFINE_float("lr", None, "Learning rate of both networks (default per --gan: gan/lsgan 1e-4, "
+                       "ebgan 1e-3, wgan 5e-5, wgan_gp 1e-4).")
+    flags.DEFINE_float("beta1", None, "Adam beta1 (default 0.9 as the original; wgan_gp 0).")
+    flags.DEFINE_float("l1", defaults.l1, "Weight of the L1 term mean|ab - G(L)|.")
+    flags.DEFINE_float("l2", defaults.l2, "Weight of the L2 term (original: half the sum of squares).")
+    flags.DEFINE_float("gan_weight", defaults.gan_weight, "Weight of the adversarial term of the generator loss.")
+    flags.DEFINE_integer("n_critic", defaults.n_critic, "WGAN critic updates per generator update.")
+    flags.DEFINE_integer("n_critic_warmup", defaults.n_critic_warmup, "WGAN critic updates while step < 10 and "
+                         "every 500th step.")
+    flags.DEFINE_float("clip", defaults.clip, "WGAN weight clipping bound (the code: 0.005; the report says 0.05).")
+    flags.DEFINE_float("margin", defaults.margin, "EBGAN margin m.")
+    flags.DEFINE_boolean("ebgan_hinge", defaults.ebgan_hinge, "EBGAN D loss max(0, m - E_fake) (the code's final "
+                         "form); --noebgan_hinge: m - E_fake, as the report's EBGAN runs most likely trained.")
+    flags.DEFINE_float("gp_weight", defaults.gp_weight, "WGAN-GP gradient penalty weight.")
+    flags.DEFINE_list("textbook", list(defaults.textbook), "Textbook forms instead of the original's, any of "
+                      f"{', '.join(TEXTBOOK_FORMS)} or 'all': gan = BCE on logits; lsgan = least squares on "
+                      "logits; wgan = linear critic; ebgan = per-sample MSE energy; l2 = mean squared error.")
+    flags.DEFINE_boolean("train_mode_inference", defaults.train_mode_inference, "BatchNorm on batch statistics "
+                         "and dropout also at inference and in the export (the original's eval.py).")
+    flags.DEFINE_integer("steps", defaults.steps, "Generator steps of the whole run, counted from its start "
+                         "(default: 60 on the sample set, otherwise 8 epochs).")
+    flags.DEFINE_float("epochs", defaults.epochs, "Passes over the training split (train_size // batch_size "
+                       "generator steps each), instead of --steps.")
+    flags.DEFINE_integer("seed", defaults.seed, "Seed of the split, the initial weights and the data order.")
+    flags.DEFINE_enum("precision", defaults.precision, PRECISIONS, "Keras dtype policy: float32, mixed_bfloat16 "
+                      "(CPUs with AVX512-BF16, TPUs, recent GPUs) or mixed_float16 (GPUs, with loss scaling).")
+    flags.DEFINE_boolean("jit_compile", defaults.jit_compile, "Compile the training step with XLA.")
+    flags.DEFINE_integer("checkpoint_every", defaults.checkpoint_every, "Checkpoint every N generator steps.")
+    flags.DEFINE_integer("log_every", defaults.log_every, "TensorBoard scalars every N steps (mean over them).")
+    flags.DEFINE_integer("image_every", defaults.image_every, "TensorBoard image grids and samples/*.png every "
+                         "N steps.")
+    flags.DEFINE_integer("sample_count", defaults.sample_count, "Images in each sample grid.")
+
+
+def config_from_flags():
+    """The `Config` of the parsed flags (raises ValueError with one clear message on a bad value)."""
+    values = {field.name: FLAGS[field.name].value for field in dataclasses.fields(Config)}
+    values["textbook"] = tuple(values["textbook"])
+    return Config(**values)

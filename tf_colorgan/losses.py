@@ -1,0 +1,209 @@
+"""Every objective of the study, as pure functions of tensors.
+
+Contract: discriminator losses are named `<objective>_discriminator_loss(real, fake)` and generator losses
+`<objective>_generator_loss(fake)`, where `real` and `fake` are the discriminator's outputs for real and generated
+data; outputs of any shape are accepted (a PatchGAN map [B, 30, 30, 1], a vector [B], a scalar) and every loss
+is a float32 scalar. Each function computes the original code's formula (ORIGINAL.md 2.5) by default;
+`textbook=True` gives the textbook form (REFERENCE.md) where the original made an odd but deliberate choice.
+
+Papers: GAN https://arxiv.org/abs/1406.2661, LSGAN https://arxiv.org/abs/1611.04076,
+EBGAN https://arxiv.org/abs/1609.03126, WGAN https://arxiv.org/abs/1701.07875,
+WGAN-GP https://arxiv.org/abs/1704.00028, pix2pix https://arxiv.org/abs/1611.07004.
+"""
+
+import tensorflow as tf
+
+EPSILON = 1e-12  # Inside the original's logs.
+LEAK = 0.2
+
+
+def _f32(x):
+    return tf.cast(x, tf.float32)
+
+
+# Original GAN (Goodfellow et al.), non-saturating generator loss.
+def gan_discriminator_loss(real, fake, textbook=False):
+    """Binary cross-entropy of the discriminator.
+
+    Formula:
+    ```
+    original: mean(-[log(s(real) + 1e-12) + log(1 - s(fake) + 1e-12)]),  s = sigmoid
+    textbook: mean(BCE_with_logits(real, 1)) + mean(BCE_with_logits(fake, 0))
+    ```
+    The two agree (up to the 1e-12) unless the logits saturate.
+
+    Args:
+        real: logits of D for real pairs, any shape, in (-inf, inf).
+        fake: logits of D for generated pairs.
+        textbook: use the numerically stable logits form.
+    """
+    real, fake = _f32(real), _f32(fake)
+    if textbook:
+        return tf.reduce_mean(tf.nn.softplus(-real)) + tf.reduce_mean(tf.nn.softplus(fake))
+    return tf.reduce_mean(-(tf.math.log(tf.sigmoid(real) + EPSILON) + tf.math.log(1.0 - tf.sigmoid(fake) + EPSILON)))
+
+
+def gan_generator_loss(fake, textbook=False):
+    """Non-saturating generator loss (the report writes log(1 - D(G)); the code used this, C7).
+
+    Formula:
+    ```
+    original: mean(-log(s(fake) + 1e-12));  textbook: mean(BCE_with_logits(fake, 1)) = mean(softplus(-fake))
+    ```
+    """
+    fake = _f32(fake)
+    if textbook:
+        return tf.reduce_mean(tf.nn.softplus(-fake))
+    return tf.reduce_mean(-tf.math.log(tf.sigmoid(fake) + EPSILON))
+
+
+# Least squares GAN (Mao et al.), a = 0, b = c = 1.
+def least_squares_discriminator_loss(real, fake, textbook=False):
+    """Least-squares discriminator loss.
+
+    Formula:
+    ```
+    mean(0.5 (D(real) - 1)^2 + 0.5 D(fake)^2),  D = sigmoid(logits) (original, C6) or the logits (textbook)
+    ```
+    """
+    real, fake = _f32(real), _f32(fake)
+    if not textbook:
+        real, fake = tf.sigmoid(real), tf.sigmoid(fake)
+    return 0.5 * tf.reduce_mean(tf.square(real - 1.0)) + 0.5 * tf.reduce_mean(tf.square(fake))
+
+
+def least_squares_generator_loss(fake, textbook=False):
+    """Least-squares generator loss: `0.5 mean((D(fake) - 1)^2)`, D as in the discriminator loss."""
+    fake = _f32(fake)
+    if not textbook:
+        fake = tf.sigmoid(fake)
+    return 0.5 * tf.reduce_mean(tf.square(fake - 1.0))
+
+
+# Wasserstein GAN (Arjovsky et al.).
+def wasserstein_discriminator_loss(real, fake, textbook=False):
+    """Critic loss.
+
+    Formula:
+    ```
+    original: mean(C(real)) - mean(C(fake)),  C = lrelu_0.2(logits)   (the critic pushes fakes up)
+    textbook: mean(C(fake)) - mean(C(real)),  C = logits
+    ```
+    The original's signs are mirrored but consistent with its generator loss.
+    """
+    real, fake = _f32(real), _f32(fake)
+    if textbook:
+        return tf.reduce_mean(fake) - tf.reduce_mean(real)
+    return tf.reduce_mean(tf.nn.leaky_relu(real, LEAK)) - tf.reduce_mean(tf.nn.leaky_relu(fake, LEAK))
+
+
+def wasserstein_generator_loss(fake, textbook=False):
+    """Generator loss: `mean(lrelu(fake))` (original) or `-mean(fake)` (textbook)."""
+    fake = _f32(fake)
+    if textbook:
+        return -tf.reduce_mean(fake)
+    return tf.reduce_mean(tf.nn.leaky_relu(fake, LEAK))
+
+
+def gradient_penalty(critic, real, fake, seed=None, epsilon=1e-10):
+    """WGAN-GP gradient penalty (Gulrajani et al.), one interpolation weight per sample.
+
+    Formula:
+    ```
+    x_hat = e real + (1 - e) fake,  e ~ U(0, 1) of shape [B, 1, ..., 1]
+    penalty = mean_B((sqrt(sum_{non-batch axes} (dC/dx_hat)^2 + epsilon) - 1)^2)
+    ```
+    The epsilon keeps the gradient of the norm finite where dC/dx_hat = 0.
+
+    Args:
+        critic: a function x -> critic output (any shape with batch first).
+        real: float tensor [B, ...] of real inputs.
+        fake: float tensor [B, ...] of generated inputs, same shape.
+        seed: optional stateless seed (shape [2] int) for e.
+
+    Returns:
+        The float32 scalar penalty (not yet multiplied by its weight, 10 in the paper).
+    """
+    real, fake = _f32(real), _f32(fake)
+    shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
+    if seed is None:
+        e = tf.random.uniform(shape)
+    else:
+        e = tf.random.stateless_uniform(shape, seed)
+    x_hat = e * real + (1.0 - e) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        score = tf.reduce_sum(_f32(critic(x_hat)))
+    gradients = tape.gradient(score, x_hat, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    axes = tf.range(1, tf.rank(gradients))
+    slopes = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + epsilon)
+    return tf.reduce_mean(tf.square(slopes - 1.0))
+
+
+# Energy-based GAN (Zhao et al.): D is an auto-encoder, its energy is the reconstruction error.
+def ebgan_energy(reconstruction, target, textbook=False):
+    """Energy of a batch under the auto-encoder discriminator.
+
+    Formula:
+    ```
+    original: ||reconstruction - target||_F / B     (one scalar for the whole batch, C5)
+    textbook: mean over H, W, C of (reconstruction - target)^2, one value per sample, shape [B]
+    ```
+
+    Args:
+        reconstruction: float [B, H, W, C], the auto-encoder's output.
+        target: float [B, H, W, C], its input.
+    """
+    diff = _f32(reconstruction) - _f32(target)
+    if textbook:
+        return tf.reduce_mean(tf.square(diff), axis=tf.range(1, tf.rank(diff)))
+    batch = tf.cast(tf.shape(diff)[0], tf.float32)
+    return tf.sqrt(tf.reduce_sum(tf.square(diff))) / batch
+
+
+def ebgan_discriminator_loss(real, fake, margin=80.0, hinge=True):
+    """EBGAN discriminator loss on energies.
+
+    Formula:
+    ```
+    hinge (the code's final form):  mean(E_real) + mean(max(0, m - E_fake))
+    no hinge (the report's runs):   m - mean(E_fake) + mean(E_real)
+    ```
+
+    Args:
+        real: energies of real data (a scalar or [B]).
+        fake: energies of generated data.
+        margin: m, 80 in the colorization code.
+        hinge: apply max(0, .) to the fake term.
+    """
+    real, fake = _f32(real), _f32(fake)
+    fake_term = margin - fake
+    if hinge:
+        fake_term = tf.maximum(0.0, fake_term)
+    return tf.reduce_mean(real) + tf.reduce_mean(fake_term)
+
+
+def ebgan_generator_loss(fake):
+    """EBGAN generator loss: the mean energy of generated data, `mean(E_fake)`."""
+    return tf.reduce_mean(_f32(fake))
+
+
+# Reconstruction terms of the colorization generator.
+def l1_loss(target, prediction):
+    """`mean(|target - prediction|)` over every element (the original and pix2pix)."""
+    return tf.reduce_mean(tf.abs(_f32(target) - _f32(prediction)))
+
+
+def l2_loss(target, prediction, textbook=False):
+    """Squared error.
+
+    Formula:
+    ```
+    original: 0.5 sum((target - prediction)^2) over the whole batch (tf.nn.l2_loss, C3: 262,144 x MSE at B=4)
+    textbook: mean((target - prediction)^2)
+    ```
+    """
+    diff = _f32(target) - _f32(prediction)
+    if textbook:
+        return tf.reduce_mean(tf.square(diff))
+    return 0.5 * tf.reduce_sum(tf.square(diff))

@@ -1,0 +1,115 @@
+"""`run(config)`: train one colorization GAN with `Model.fit` and leave a complete run directory behind.
+
+Run directory layout:
+    config.json     every setting (a rerun with other settings is refused; --steps/--epochs may change)
+    split.json      the seeded train/test split
+    checkpoints/    tf.train.Checkpoint of both networks and both optimizers; a rerun resumes from the latest
+    logs/           TensorBoard: logs/steps (scalars and image grids per global step), logs/train (Keras epochs)
+    samples/        PNG grids (input L | prediction | truth) every --image_every steps
+    export/         the serving SavedModel (`tf_colorgan.export`)
+"""
+
+import pathlib
+
+import keras
+import tensorflow as tf
+from absl import logging
+
+from tf_colorgan import callbacks, data, export, gans, networks
+from tf_colorgan.config import Config
+
+
+def build_model(config):
+    """The compiled adversarial model of `config` (networks, objective, optimizers), under its dtype policy."""
+    keras.config.set_dtype_policy(config.precision)
+    generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference)
+    if config.gan == "ebgan":
+        discriminator = networks.energy_discriminator(config.size)
+    else:
+        discriminator = networks.patch_discriminator(config.size, norm="layer" if config.gan == "wgan_gp" else "batch")
+    options = {"gan": {}, "lsgan": {}, "ebgan": {"margin": config.margin, "hinge": config.ebgan_hinge},
+               "wgan": {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup, "clip": config.clip},
+               "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight}}[config.gan]
+    model = gans.VARIANTS[config.gan](generator, discriminator, gan_weight=config.gan_weight, l1=config.l1,
+                                      l2=config.l2, textbook=config.textbook, **options)
+    model.compile(d_optimizer=make_optimizer(config), g_optimizer=make_optimizer(config),
+                  jit_compile=config.jit_compile)
+    return model
+
+
+def make_optimizer(config):
+    """RMSProp(lr, rho 0.9, epsilon 1e-10) for WGAN as TF1's defaults, otherwise Adam(lr, beta1, 0.999 or 0.9
+    for WGAN-GP, epsilon 1e-8 as TF1); wrapped for loss scaling under mixed_float16."""
+    if config.gan == "wgan":
+        optimizer = keras.optimizers.RMSprop(config.lr, rho=0.9, momentum=0.0, epsilon=1e-10)
+    else:
+        beta2 = 0.9 if config.gan == "wgan_gp" else 0.999
+        optimizer = keras.optimizers.Adam(config.lr, beta_1=config.beta1, beta_2=beta2, epsilon=1e-8)
+    if config.precision == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def check_run_dir(config):
+    """Writes `config.json`, or checks that an existing run was made with the same settings."""
+    run_dir = pathlib.Path(config.run_dir)
+    path = run_dir / "config.json"
+    if path.exists():
+        previous = Config.from_json(path.read_text())
+        changed = config.differences(previous)
+        if changed:
+            details = ", ".join(f"{name}={getattr(config, name)!r} (run: {getattr(previous, name)!r})"
+                                for name in changed)
+            raise ValueError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
+                             "Expected the same settings to resume it (only --steps/--epochs may change), "
+                             "or a new --run_dir.")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(config.to_json())
+
+
+def run(config):
+    """Trains (or resumes) the run of `config` to its total step count and exports its generator.
+
+    Returns:
+        The trained `gans.AdversarialModel`.
+    """
+    check_run_dir(config)
+    run_dir = pathlib.Path(config.run_dir)
+    logging.info("Run %s with settings:\n%s", run_dir, config.to_json())
+    keras.utils.set_random_seed(config.seed)
+    split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir)
+    model = build_model(config)
+    checkpoint = tf.train.Checkpoint(generator=model.generator, discriminator=model.discriminator,
+                                     g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer)
+    manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=2)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        logging.info("Resumed %s at step %d", manager.latest_checkpoint, int(model.step))
+
+    step = int(model.step)
+    total = config.total_steps(len(split["train"]))
+    steps_per_epoch = max(1, len(split["train"]) // config.batch_size)
+    logging.info("%d training and %d test images; steps %d -> %d, %d per epoch",
+                 len(split["train"]), len(split["test"]), step, total, steps_per_epoch)
+    if step < total:
+        batches = data.training_batches(split, config.size, config.batch_size, model.discriminator_steps,
+                                        initial_step=step, jitter=config.jitter, seed=config.seed)
+        model.fit(
+            batches,
+            epochs=-(-total // steps_per_epoch),
+            initial_epoch=step // steps_per_epoch,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=False,
+            callbacks=[
+                callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples",
+                                     data.eval_pairs(split, config.size, config.sample_count),
+                                     config.log_every, config.image_every),
+                callbacks.Checkpointer(manager, config.checkpoint_every),
+                callbacks.StopAtStep(total),
+                keras.callbacks.TerminateOnNaN(),
+                keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False),
+            ],
+        )
+    export.export_colorizer(model.generator, config.size, run_dir / "export")
+    logging.info("Exported the colorizer to %s", run_dir / "export")
+    return model

@@ -1,0 +1,24 @@
+"""Train a colorization GAN of the 2017 study (L -> ab in Lab space, pix2pix U-Net + PatchGAN).
+
+Examples:
+    python train.py --gan=lsgan --l1=100                      # built-in sample photos, a few minutes on a CPU
+    python train.py --gan=wgan --l1=0 --l2=1 --dataset=celeb_a --epochs=8
+    python train.py --gan=gan --dataset=/path/to/photos --precision=mixed_bfloat16
+
+Running the same command again resumes the run from its last checkpoint. See README.md for every flag.
+"""
+
+from absl import app
+
+from tf_colorgan import flags, training
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    training.run(flags.config_from_flags())
+
+
+if __name__ == "__main__":
+    flags.define_flags()
+    app.run(main)
