@@ -11,12 +11,16 @@ Running the same command again resumes the run from its last checkpoint. See REA
 from absl import app
 
 from tf_colorgan import flags, training
+from tf_colorgan.config import ConfigError
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    training.run(flags.config_from_flags())
+    try:
+        training.run(flags.config_from_flags())
+    except ConfigError as error:
+        raise app.UsageError(str(error)) from None
 
 
 if __name__ == "__main__":

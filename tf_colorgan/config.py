@@ -22,8 +22,13 @@ DEFAULT_EPOCHS = 8  # GAN_EPOCHS of the original, the default length on every ot
 UNSET = None
 
 
+class ConfigError(ValueError):
+    """A setting given by the user is invalid; the message says what was wrong, what is allowed and what was
+    received. train.py reports it as a usage error, without a traceback."""
+
+
 def _invalid(name, expected, value):
-    return ValueError(f"Invalid value for argument `{name}`. Expected {expected}. Received: {name}={value!r}")
+    return ConfigError(f"Invalid value for argument `{name}`. Expected {expected}. Received: {name}={value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +91,7 @@ class Config:
         if self.clip <= 0:
             raise _invalid("clip", "a number > 0", self.clip)
         if self.steps is not None and self.epochs is not None:
-            raise ValueError(f"Set at most one of `steps` and `epochs`. Received: steps={self.steps}, "
+            raise ConfigError(f"Set at most one of `steps` and `epochs`. Received: steps={self.steps}, "
                              f"epochs={self.epochs}")
         if self.steps is not None and self.steps < 1:
             raise _invalid("steps", "an integer >= 1", self.steps)

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_colorgan import color
+from tf_colorgan.config import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 SAMPLE_DIR = pathlib.Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -29,19 +30,25 @@ def list_images(folder):
     """Sorted paths (str) of every image file under `folder`, recursively, by extension (case-insensitive)."""
     folder = pathlib.Path(folder)
     if not folder.is_dir():
-        raise ValueError(f"Invalid `dataset`: expected a folder of images, 'sample' or a TFDS dataset name. "
+        raise ConfigError(f"Invalid `dataset`: expected a folder of images, 'sample' or a TFDS dataset name. "
                          f"Received: dataset='{folder}', which is not a directory.")
     paths = sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
     if not paths:
-        raise ValueError(f"Invalid `dataset`: no images ({', '.join(IMAGE_EXTENSIONS)}) found under '{folder}'.")
+        raise ConfigError(f"Invalid `dataset`: no images ({', '.join(IMAGE_EXTENSIONS)}) found under '{folder}'.")
     return paths
 
 
 def decode_rgb(contents):
     """Encoded image bytes (scalar string) -> float32 sRGB [H, W, 3] in [0, 1]; first frame of a GIF."""
-    image = tf.io.decode_image(contents, channels=3, dtype=tf.float32, expand_animations=False)
+    image = tf.io.decode_image(contents, channels=3, expand_animations=False)  # uint8: WebP allows no other
     image.set_shape([None, None, 3])
-    return image
+    return to_float_rgb(image)
+
+
+def to_float_rgb(image):
+    """uint8 image [H, W, C] with C in 1..4 (gray, gray + alpha, RGB, RGBA) -> float32 sRGB [H, W, 3] in [0, 1]."""
+    image = tf.image.convert_image_dtype(image, tf.float32)
+    return image[..., :3] if image.shape[-1] >= 3 else tf.repeat(image[..., :1], 3, axis=-1)
 
 
 def lab_pair(rgb, size, jitter=False):
@@ -66,7 +73,8 @@ def make_split(dataset, seed, data_dir=None):
 
     Returns:
         A JSON-serialisable dict: {"source": "folder", "root": str, "train": [relative paths], "test": [...]} or
-        {"source": "tfds", "name": str, "split": "train+...", "train": [indices], "test": [...]}.
+        {"source": "tfds", "name": str, "split": "test+train+...", "data_dir": str or None, "train": [indices],
+        "test": [...]}.
         train holds floor(n * 195000 / 202599) items, at least 1; test the rest.
     """
     if dataset == "sample" or pathlib.Path(dataset).is_dir() or "/" in dataset:
@@ -77,7 +85,7 @@ def make_split(dataset, seed, data_dir=None):
         builder = tfds_builder(dataset, data_dir)
         split_name = "+".join(sorted(builder.info.splits.keys()))
         items = list(range(builder.info.splits[split_name].num_examples))
-        split = {"source": "tfds", "name": dataset, "split": split_name}
+        split = {"source": "tfds", "name": dataset, "split": split_name, "data_dir": data_dir}
     order = np.random.default_rng(seed).permutation(len(items))
     n_train = max(1, int(len(items) * REPORT_TRAIN_FRACTION))
     split["train"] = [items[i] for i in order[:n_train]]
@@ -104,7 +112,7 @@ def tfds_builder(name, data_dir=None):
         builder = tfds.builder(name, data_dir=data_dir)
         builder.download_and_prepare()
     except Exception as error:  # TFDS raises many types (network, checksum, registry).
-        raise ValueError(
+        raise ConfigError(
             f"Invalid `dataset`: the TensorFlow Datasets dataset '{name}' could not be loaded or downloaded "
             f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}). Expected a dataset "
             "TFDS can prepare (download it, or place it under --data_dir), a folder of images, or 'sample'."
@@ -113,21 +121,21 @@ def tfds_builder(name, data_dir=None):
 
 
 def images(split, part, shuffle_seed=None):
-    """Float32 sRGB images [H, W, 3] of `part` ('train' or 'test') of a split; in split order, or reshuffled
-    at every pass with `shuffle_seed` (file names fully, TFDS examples through a 1,000-image buffer)."""
+    """Float32 sRGB images [H, W, 3] of `part` ('train' or 'test') of a split: folders in split order, TFDS in
+    its stored order; or reshuffled at every pass with `shuffle_seed` (file names fully, TFDS examples through
+    a 1,000-image buffer)."""
     items = split[part]
     if split["source"] == "folder":
         dataset = tf.data.Dataset.from_tensor_slices([str(pathlib.Path(split["root"]) / item) for item in items])
         if shuffle_seed is not None:
             dataset = dataset.shuffle(len(items), seed=shuffle_seed)
         return dataset.map(lambda path: decode_rgb(tf.io.read_file(path)), num_parallel_calls=tf.data.AUTOTUNE)
-    builder = tfds_builder(split["name"])
+    builder = tfds_builder(split["name"], split.get("data_dir"))
     wanted = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(tf.constant(items, tf.int64), tf.ones(len(items), tf.bool)), False)
+        tf.lookup.KeyValueTensorInitializer(tf.constant(items, tf.int64), tf.ones(len(items), tf.int64)), 0)
     dataset = builder.as_dataset(split=split["split"], shuffle_files=False).enumerate()
-    dataset = dataset.filter(lambda i, example: wanted.lookup(i)).map(
-        lambda i, example: tf.image.convert_image_dtype(example["image"], tf.float32)[..., :3],
-        num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.filter(lambda i, example: wanted.lookup(i) == 1).map(
+        lambda i, example: to_float_rgb(example["image"]), num_parallel_calls=tf.data.AUTOTUNE)
     if shuffle_seed is not None:
         dataset = dataset.shuffle(min(len(items), 1000), seed=shuffle_seed)
     return dataset

@@ -64,7 +64,7 @@ def define_flags():
 
 
 def config_from_flags():
-    """The `Config` of the parsed flags (raises ValueError with one clear message on a bad value)."""
+    """The `Config` of the parsed flags (raises `ConfigError`, one clear message, on a bad value)."""
     values = {field.name: FLAGS[field.name].value for field in dataclasses.fields(Config)}
     values["textbook"] = tuple(values["textbook"])
     return Config(**values)

@@ -16,7 +16,7 @@ import tensorflow as tf
 from absl import logging
 
 from tf_colorgan import callbacks, data, export, gans, networks
-from tf_colorgan.config import Config
+from tf_colorgan.config import Config, ConfigError
 
 
 def build_model(config):
@@ -51,7 +51,7 @@ def make_optimizer(config):
 
 
 def check_run_dir(config):
-    """Writes `config.json`, or checks that an existing run was made with the same settings."""
+    """Refuses to resume a run directory whose `config.json` holds other settings (writes nothing)."""
     run_dir = pathlib.Path(config.run_dir)
     path = run_dir / "config.json"
     if path.exists():
@@ -60,11 +60,24 @@ def check_run_dir(config):
         if changed:
             details = ", ".join(f"{name}={getattr(config, name)!r} (run: {getattr(previous, name)!r})"
                                 for name in changed)
-            raise ValueError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
+            raise ConfigError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
                              "Expected the same settings to resume it (only --steps/--epochs may change), "
                              "or a new --run_dir.")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(config.to_json())
+
+
+def restore_latest(model, run_dir):
+    """Restores both networks and both optimizers from the run's latest checkpoint, if there is one.
+
+    Returns:
+        The `tf.train.CheckpointManager` of `run_dir/checkpoints` (keeps the 2 latest).
+    """
+    checkpoint = tf.train.Checkpoint(generator=model.generator, discriminator=model.discriminator,
+                                     g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer)
+    manager = tf.train.CheckpointManager(checkpoint, pathlib.Path(run_dir) / "checkpoints", max_to_keep=2)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        logging.info("Resumed %s at step %d", manager.latest_checkpoint, int(model.step))
+    return manager
 
 
 def run(config):
@@ -75,16 +88,12 @@ def run(config):
     """
     check_run_dir(config)
     run_dir = pathlib.Path(config.run_dir)
+    split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir)
+    (run_dir / "config.json").write_text(config.to_json())
     logging.info("Run %s with settings:\n%s", run_dir, config.to_json())
     keras.utils.set_random_seed(config.seed)
-    split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir)
     model = build_model(config)
-    checkpoint = tf.train.Checkpoint(generator=model.generator, discriminator=model.discriminator,
-                                     g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer)
-    manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=2)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logging.info("Resumed %s at step %d", manager.latest_checkpoint, int(model.step))
+    manager = restore_latest(model, run_dir)
 
     step = int(model.step)
     total = config.total_steps(len(split["train"]))

@@ -1,0 +1,86 @@
+"""The serving SavedModel, loaded the way a server does: a fresh process that imports only TensorFlow."""
+
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import color, data, export, networks
+
+FRESH_PROCESS = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tensorflow as tf
+    model = tf.saved_model.load(sys.argv[1])
+    signature = model.signatures["serving_default"]
+    print(sorted(signature.structured_input_signature[1]), sorted(signature.structured_outputs))
+    for path, out in zip(sys.argv[2::2], sys.argv[3::2]):
+        images = tf.io.decode_image(tf.io.read_file(path), channels=3)[tf.newaxis]
+        np.save(out, signature(images=images)["colorized"].numpy())
+    print("tf_colorgan" in sys.modules)
+""")
+
+PHOTOS = ["coffee.jpg", "grace_hopper.jpg"]  # 512 x 341 and 437 x 512: neither square nor 256
+
+
+def serve(export_dir, tmp_path):
+    """Colorizes PHOTOS with the export in a fresh Python process; returns ({name: uint8 array}, stdout)."""
+    args = []
+    for name in PHOTOS:
+        args += [str(data.SAMPLE_DIR / name), str(tmp_path / f"{name}.npy")]
+    result = subprocess.run([sys.executable, "-c", FRESH_PROCESS, str(export_dir), *args],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {name: np.load(tmp_path / f"{name}.npy") for name in PHOTOS}, result.stdout
+
+
+def read_photo(name):
+    return tf.io.decode_jpeg(tf.io.read_file(str(data.SAMPLE_DIR / name)))[tf.newaxis]
+
+
+@pytest.fixture(scope="module")
+def deterministic_export(tmp_path_factory):
+    """An export of a (randomly initialised) generator with moving-average BatchNorm and no dropout."""
+    generator = networks.unet_generator(train_mode_inference=False)
+    l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
+    generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values
+    path = tmp_path_factory.mktemp("export") / "export"
+    export.export_colorizer(generator, 256, path)
+    return generator, path
+
+
+def test_fresh_process_output_matches_the_in_memory_generator(deterministic_export, tmp_path):
+    generator, path = deterministic_export
+    served, stdout = serve(path, tmp_path)
+    assert stdout.split("\n")[0] == "['images'] ['colorized']"
+    assert stdout.split("\n")[1] == "False"  # tf_colorgan was never imported
+    for name in PHOTOS:
+        images = read_photo(name)
+        assert served[name].shape == tuple(images.shape) and served[name].dtype == np.uint8
+        in_memory = export.colorize(generator, images, 256).numpy()
+        assert np.abs(served[name].astype(int) - in_memory.astype(int)).max() <= 1
+
+
+def test_output_keeps_the_full_resolution_lightness_of_the_input(deterministic_export, tmp_path):
+    served, _ = serve(deterministic_export[1], tmp_path)
+    for name in PHOTOS:
+        l_in = color.rgb_to_lab(tf.cast(read_photo(name), tf.float32) / 255.0)[..., 0]
+        l_out = color.rgb_to_lab(tf.cast(served[name], tf.float32) / 255.0)[..., 0]
+        # Only gamut clipping and uint8 rounding move L; no resize blur reaches it.
+        assert float(tf.reduce_mean(tf.abs(l_in - l_out))) < 1.0
+
+
+def test_colorize_of_a_gray_ab_prediction_returns_the_gray_photo():
+    """A generator that predicts ab' = 0 must give back the grayscale version of the input, at any size."""
+    zero_ab = lambda l_channel, training: tf.zeros(tf.concat([tf.shape(l_channel)[:3], [2]], 0))  # noqa: E731
+    images = read_photo("chelsea.jpg")
+    gray = export.colorize(zero_ab, images, 256).numpy().astype(int)
+    assert gray.shape == tuple(images.shape)
+    assert np.abs(gray[..., 0] - gray[..., 1]).max() <= 1 and np.abs(gray[..., 1] - gray[..., 2]).max() <= 1
+    l_in = color.rgb_to_lab(tf.cast(images, tf.float32) / 255.0)[..., 0]
+    l_out = color.rgb_to_lab(tf.cast(gray, tf.float32) / 255.0)[..., 0]
+    assert float(tf.reduce_max(tf.abs(l_in - l_out))) < 0.5

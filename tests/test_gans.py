@@ -1,0 +1,76 @@
+"""One training step of every objective on real photos: what it updates, and what it must leave alone."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import data, training
+from tf_colorgan.config import Config
+
+
+@pytest.fixture(scope="module")
+def photos():
+    """Real (L', ab') of two sample photos at 256 x 256: [2, 256, 256, 1] and [2, 256, 256, 2]."""
+    return data.eval_pairs(data.make_split("sample", seed=0), 256, 2)
+
+
+def snapshot(weights):
+    return [w.numpy().copy() for w in weights]
+
+
+def changed(before, weights):
+    return [not np.array_equal(b, w.numpy()) for b, w in zip(before, weights)]
+
+
+@pytest.mark.parametrize("gan", ["gan", "lsgan", "ebgan", "wgan", "wgan_gp"])
+def test_each_update_changes_only_its_own_network(gan, photos):
+    model = training.build_model(Config(gan=gan, l2=1.0))
+    generator, discriminator = model.generator.trainable_weights, model.discriminator.trainable_weights
+    l_channel, ab = photos  # batch 2: at batch 1 BatchNorm over the 1 x 1 bottleneck zeroes its gradients
+
+    g_before, d_before = snapshot(generator), snapshot(discriminator)
+    d_loss = model.discriminator_update(l_channel, ab)
+    assert np.isfinite(float(d_loss))
+    assert not any(changed(g_before, generator))
+    assert sum(changed(d_before, discriminator)) >= len(discriminator) - 2  # a dead ReLU unit may get no gradient
+    if gan == "wgan":
+        assert max(float(tf.reduce_max(tf.abs(w))) for w in discriminator) <= 0.005 + 1e-9
+
+    d_before = snapshot(discriminator)
+    terms = model.generator_update(l_channel, ab)
+    assert set(terms) == {"g_loss", "g_adversarial", "g_l1", "g_l2"}
+    expected = terms["g_adversarial"] + 100.0 * terms["g_l1"] + 1.0 * terms["g_l2"]  # L1 and L2 both count
+    assert float(terms["g_loss"]) == pytest.approx(float(expected), rel=1e-5)
+    assert all(changed(g_before, generator))
+    assert not any(changed(d_before, discriminator))
+    assert int(model.step) == 1 and int(model.d_optimizer.iterations) == 1
+
+
+def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_for_the_generator(photos):
+    model = training.build_model(Config(gan="lsgan"))
+    l_channel, ab = photos
+    group = (tf.stack([l_channel[:1], l_channel[1:], l_channel[:1]]), tf.stack([ab[:1], ab[1:], ab[:1]]))
+    history = model.fit(tf.data.Dataset.from_tensors(group), epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 2 and int(model.step) == 1
+    assert set(history.history) == {"d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2"}
+    assert all(np.isfinite(values[0]) for values in history.history.values())
+
+
+def test_wgan_critic_schedule_of_the_original():
+    model = training.build_model(Config(gan="wgan"))
+    steps = tf.constant([0, 9, 10, 11, 499, 500, 501, 1000], tf.int64)
+    np.testing.assert_array_equal(model.discriminator_steps(steps), [100, 100, 5, 5, 5, 100, 5, 100])
+    np.testing.assert_array_equal(training.build_model(Config(gan="lsgan")).discriminator_steps(steps), [1] * 8)
+
+
+def test_optimizers_per_objective_follow_the_report():
+    wgan = training.build_model(Config(gan="wgan"))
+    assert type(wgan.d_optimizer).__name__ == "RMSprop"
+    assert float(wgan.d_optimizer.learning_rate) == pytest.approx(5e-5)
+    ebgan = training.build_model(Config(gan="ebgan"))
+    assert type(ebgan.g_optimizer).__name__ == "Adam"
+    assert float(ebgan.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert ebgan.g_optimizer.beta_1 == 0.9
+    gp = training.build_model(Config(gan="wgan_gp"))
+    assert (gp.d_optimizer.beta_1, gp.d_optimizer.beta_2) == (0.0, 0.9)
+    assert gp.discriminator.non_trainable_weights == []  # no BatchNorm under the gradient penalty

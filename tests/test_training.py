@@ -1,0 +1,102 @@
+"""train.py as a user runs it (a real subprocess on the built-in photos): run directory, resume, bad input."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import training
+from tf_colorgan.config import Config
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+FAST = ["--steps=2", "--batch_size=2", "--image_every=1", "--n_critic_warmup=2"]
+
+
+def train(*flags, check=True):
+    """Runs `python train.py FLAGS` from an unrelated working directory; returns the CompletedProcess."""
+    result = subprocess.run([sys.executable, str(ROOT / "train.py"), *flags], capture_output=True, text=True,
+                            cwd=pathlib.Path(flags[0].split("=", 1)[1]).parent if flags else None,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def scalar_steps(log_dir, tag):
+    """The steps at which `tag` was written in the TensorBoard event files under `log_dir`."""
+    steps = []
+    for path in sorted(pathlib.Path(log_dir).glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            steps += [event.step for value in event.summary.value if value.tag == tag]
+    return steps
+
+
+@pytest.fixture(scope="module")
+def lsgan_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "lsgan"
+    train(f"--run_dir={run_dir}", "--gan=lsgan", "--l1=100", *FAST)
+    return run_dir
+
+
+def test_run_directory_holds_everything_a_user_looks_at(lsgan_run):
+    config = json.loads((lsgan_run / "config.json").read_text())
+    assert config["gan"] == "lsgan" and config["l1"] == 100.0 and config["lr"] == 1e-4 and config["size"] == 256
+    assert len(json.loads((lsgan_run / "split.json").read_text())["train"]) == 5
+    assert (lsgan_run / "checkpoints" / "ckpt-2.index").exists()
+    assert sorted(p.name for p in (lsgan_run / "samples").glob("*.png")) == ["step_00000001.png", "step_00000002.png"]
+    grid = tf.io.decode_png(tf.io.read_file(str(lsgan_run / "samples" / "step_00000002.png")))
+    assert grid.shape == (4 * 256, 3 * 256, 3)  # 4 photos x (input L, prediction, truth)
+    assert (lsgan_run / "export" / "saved_model.pb").exists()
+    for tag in ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "learning_rate/generator"):
+        assert scalar_steps(lsgan_run / "logs" / "steps", tag) == [1, 2]
+    assert scalar_steps(lsgan_run / "logs" / "steps", "input_prediction_truth") == [1, 2]
+
+
+def test_rerun_resumes_at_the_global_step_with_the_optimizer_state(lsgan_run):
+    config = Config.from_json((lsgan_run / "config.json").read_text())
+    saved = training.build_model(config)
+    training.restore_latest(saved, lsgan_run)
+    assert int(saved.step) == 2 and int(saved.d_optimizer.iterations) == 2
+    adam_moments = sum(float(tf.reduce_sum(tf.abs(v))) for v in saved.g_optimizer.variables[2:])
+    assert adam_moments > 0
+
+    result = train(f"--run_dir={lsgan_run}", "--gan=lsgan", "--l1=100", *FAST[1:], "--steps=3")
+    assert "at step 2" in result.stderr
+    resumed = training.build_model(config)
+    training.restore_latest(resumed, lsgan_run)
+    assert int(resumed.step) == 3 and int(resumed.d_optimizer.iterations) == 3
+    assert scalar_steps(lsgan_run / "logs" / "steps", "g_loss") == [1, 2, 3]  # the curve goes on
+
+
+def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
+    before = (lsgan_run / "config.json").read_text()
+    result = train(f"--run_dir={lsgan_run}", "--gan=gan", *FAST, check=False)
+    assert result.returncode == 1
+    assert "holds a run with other settings: gan='gan' (run: 'lsgan')" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (lsgan_run / "config.json").read_text() == before
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--size=300"], "Invalid value for argument `size`. Expected a positive multiple of 256"),
+    (["--textbook=l3"], "Invalid value for argument `textbook`"),
+    (["--dataset=/no/such/folder"], "Received: dataset='/no/such/folder'"),
+])
+def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, flags, message):
+    result = train(f"--run_dir={tmp_path / 'run'}", *flags, check=False)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("gan", ["gan", "ebgan", "wgan", "wgan_gp"])
+def test_every_objective_trains_from_the_command_line(tmp_path, gan):
+    run_dir = tmp_path / gan
+    train(f"--run_dir={run_dir}", f"--gan={gan}", "--l1=0", "--l2=1", *FAST)
+    assert json.loads((run_dir / "config.json").read_text())["gan"] == gan
+    assert (run_dir / "checkpoints" / "ckpt-2.index").exists()
+    assert scalar_steps(run_dir / "logs" / "steps", "d_loss") == [1, 2]

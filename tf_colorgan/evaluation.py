@@ -1,0 +1,55 @@
+"""`evaluate(run_dir)`: colorize a run's held-out test images with its export, as the original eval.py did.
+
+Protocol (the original's): each test image is converted to Lab and AREA-resized to the training size; the truth
+is that image back in RGB uint8 (round-tripped through Lab), the input its lightness; prediction and truth come
+from one pass (the original fetched them in two `sess.run` calls, C10). Batches of `batch_size` images go
+through the export together, which matters when BatchNorm runs on batch statistics (the default).
+Writes `eval/<step>_<i>_col.png`, `eval/<step>_<i>_true.png` and `eval/metrics.json` (PSNR and SSIM on RGB
+uint8, data range 255, mean over images).
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from tf_colorgan import color, data
+from tf_colorgan.config import Config
+
+
+def evaluate(run_dir, count=None, batch_size=4):
+    """Evaluates the run in `run_dir` on the first `count` test images (all when None).
+
+    Returns:
+        The metrics dict written to `eval/metrics.json`.
+    """
+    run_dir = pathlib.Path(run_dir)
+    config = Config.from_json((run_dir / "config.json").read_text())
+    split = json.loads((run_dir / "split.json").read_text())
+    part = "test" if split["test"] else "train"
+    colorize = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
+    step = int(tf.train.load_checkpoint(str(run_dir / "checkpoints")).get_tensor(
+        "g_optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE"))
+    out_dir = run_dir / "eval"
+    out_dir.mkdir(exist_ok=True)
+
+    def truth(rgb):
+        lab = tf.image.resize(color.rgb_to_lab(rgb), [config.size] * 2, method="area")
+        return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
+
+    images = data.images(split, part).take(count if count is not None else -1).map(truth).batch(batch_size)
+    psnr, ssim, index = [], [], 0
+    for true_batch in images:
+        predicted = colorize(images=true_batch)["colorized"]
+        psnr += list(tf.image.psnr(predicted, true_batch, max_val=255).numpy())
+        ssim += list(tf.image.ssim(predicted, true_batch, max_val=255).numpy())
+        for prediction, true in zip(predicted, true_batch):
+            tf.io.write_file(str(out_dir / f"{step}_{index}_col.png"), tf.io.encode_png(prediction))
+            tf.io.write_file(str(out_dir / f"{step}_{index}_true.png"), tf.io.encode_png(true))
+            index += 1
+    metrics = {"step": step, "images": index, "split": part, "size": config.size,
+               "protocol": "Lab AREA resize to size, truth round-tripped through Lab, RGB uint8",
+               "psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
