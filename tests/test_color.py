@@ -6,8 +6,7 @@ import tensorflow as tf
 from skimage import color as skcolor
 from skimage import data as skdata
 
-from tf_colorgan.color import (AB_SCALE, L_SCALE, denormalize_lab, lab_to_rgb,
-                               normalize_lab, rgb_to_lab)
+from tf_colorgan.color import AB_SCALE, L_SCALE, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
 
 PHOTOS = {"astronaut": skdata.astronaut, "chelsea": skdata.chelsea,
           "coffee": skdata.coffee}

@@ -1,6 +1,5 @@
 """The serving SavedModel, loaded the way a server does: a fresh process that imports only TensorFlow."""
 
-import pathlib
 import subprocess
 import sys
 import textwrap

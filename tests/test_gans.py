@@ -1,5 +1,6 @@
 """One training step of every objective on real photos: what it updates, and what it must leave alone."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -74,3 +75,19 @@ def test_optimizers_per_objective_follow_the_report():
     gp = training.build_model(Config(gan="wgan_gp"))
     assert (gp.d_optimizer.beta_1, gp.d_optimizer.beta_2) == (0.0, 0.9)
     assert gp.discriminator.non_trainable_weights == []  # no BatchNorm under the gradient penalty
+
+
+@pytest.mark.parametrize("precision, compute_dtype", [("mixed_bfloat16", "bfloat16"), ("mixed_float16", "float16")])
+def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, compute_dtype, photos):
+    model = training.build_model(Config(gan="lsgan", precision=precision))
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+    assert model.generator.get_layer("g_enc2").compute_dtype == compute_dtype
+    assert all(w.dtype == "float32" for w in model.generator.weights + model.discriminator.weights)
+    assert model.generator(photos[0][:1]).dtype == "float32"
+    assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer) == (precision == "mixed_float16")
+    terms = model.generator_update(*photos)
+    assert all(np.isfinite(float(value)) for value in terms.values())
+    if precision == "mixed_bfloat16":
+        assert int(model.step) == 1
+    else:  # the update is applied, or skipped for overflowing scaled gradients with the loss scale halved
+        assert int(model.step) == 1 or float(model.g_optimizer.dynamic_scale) == 2.0**14

@@ -131,7 +131,7 @@ class Config:
         values["textbook"] = tuple(values["textbook"])
         return cls(**values)
 
-    def differences(self, other, ignore=("steps", "epochs")):
-        """Names of the settings that differ from `other`, except the run-length ones."""
+    def differences(self, other, ignore=("steps", "epochs", "run_dir")):
+        """Names of the settings that differ from `other`, except the run length and where the run is written."""
         return [field.name for field in dataclasses.fields(self)
                 if field.name not in ignore and getattr(self, field.name) != getattr(other, field.name)]

@@ -87,15 +87,13 @@ class AdversarialModel(keras.Model):
     def _textbook(self, name):
         return name in self.textbook
 
-    def _apply(self, optimizer, tape, loss, weights):
-        gradients = tape.gradient(optimizer.scale_loss(loss), weights)
-        optimizer.apply(gradients, weights)
-
     def discriminator_update(self, l_channel, ab):
         fake_ab = tf.stop_gradient(self.generator(l_channel, training=True))
         with tf.GradientTape() as tape:
             loss = self.discriminator_loss(l_channel, ab, fake_ab)
-        self._apply(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
+            scaled_loss = self.d_optimizer.scale_loss(loss)  # loss scaling under mixed_float16, else identity
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         self.after_discriminator_update()
         return loss
 
@@ -108,7 +106,9 @@ class AdversarialModel(keras.Model):
                 "g_l2": losses.l2_loss(ab, fake_ab, textbook=self._textbook("l2")),
             }
             loss = self.gan_weight * terms["g_adversarial"] + self.l1 * terms["g_l1"] + self.l2 * terms["g_l2"]
-        self._apply(self.g_optimizer, tape, loss, self.generator.trainable_weights)
+            scaled_loss = self.g_optimizer.scale_loss(loss)
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         return {"g_loss": loss, **terms}
 
     def train_step(self, data):

@@ -115,7 +115,8 @@ def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="gen
         51014144
     """
     if size <= 0 or size % 256:
-        raise ValueError(f"Invalid `size`: expected a positive multiple of 256 (the U-Net halves it 8 times). Received: size={size}")
+        raise ValueError("Invalid `size`: expected a positive multiple of 256 (the U-Net halves it 8 times). "
+                         f"Received: size={size}")
     l_channel = keras.Input((size, size, 1), name="l")
     x = l_channel
     skips = []
@@ -156,7 +157,8 @@ def patch_discriminator(size=256, norm="batch", name="discriminator"):
         [B, size/8 - 2, size/8 - 2, 1] in (-inf, inf) (30 x 30 at size 256).
     """
     if norm not in ("batch", "layer"):
-        raise ValueError(f"Invalid value for argument `norm`. Expected one of ('batch', 'layer'). Received: norm={norm!r}")
+        raise ValueError("Invalid value for argument `norm`. Expected one of ('batch', 'layer'). "
+                         f"Received: norm={norm!r}")
     if size < 32 or size % 8:
         raise ValueError(f"Invalid `size`: expected a multiple of 8 and at least 32. Received: size={size}")
     l_channel = keras.Input((size, size, 1), name="l")

@@ -20,13 +20,22 @@ from tf_colorgan.config import Config, ConfigError
 
 
 def build_model(config):
-    """The compiled adversarial model of `config` (networks, objective, optimizers), under its dtype policy."""
+    """The compiled adversarial model of `config` (networks, objective, optimizers).
+
+    The networks are built under the dtype policy `config.precision` (their final layers, the losses and the
+    variables stay float32); the global policy is restored afterwards.
+    """
+    previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
-    generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference)
-    if config.gan == "ebgan":
-        discriminator = networks.energy_discriminator(config.size)
-    else:
-        discriminator = networks.patch_discriminator(config.size, norm="layer" if config.gan == "wgan_gp" else "batch")
+    try:
+        generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference)
+        if config.gan == "ebgan":
+            discriminator = networks.energy_discriminator(config.size)
+        else:
+            norm = "layer" if config.gan == "wgan_gp" else "batch"
+            discriminator = networks.patch_discriminator(config.size, norm=norm)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
     options = {"gan": {}, "lsgan": {}, "ebgan": {"margin": config.margin, "hinge": config.ebgan_hinge},
                "wgan": {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup, "clip": config.clip},
                "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight}}[config.gan]
