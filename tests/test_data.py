@@ -348,13 +348,13 @@ def _identify(l, ab, pairs):
     return name
 
 
-def test_training_batches_groups_by_discriminator_schedule(sample_split, sample_pairs_256):
-    def schedule(step):
-        return tf.where(step < 3, tf.constant(4, tf.int64), tf.constant(1, tf.int64))
+def test_training_batches_groups_by_step_schedule(sample_split, sample_pairs_256):
+    def schedule(step):  # batches per step: 4 discriminator updates + 1 generator update while step < 3
+        return tf.where(step < 3, tf.constant(5, tf.int64), tf.constant(2, tf.int64))
 
     stream = data.training_batches(sample_split, 256, 2, schedule, initial_step=1)
     elements = list(stream.take(4))
-    assert [int(l.shape[0]) for l, _ in elements] == [5, 5, 2, 2]  # k = schedule(step) + 1, steps 1, 2, 3, 4
+    assert [int(l.shape[0]) for l, _ in elements] == [5, 5, 2, 2]  # k = schedule(step), steps 1, 2, 3, 4
     names = []
     for l, ab in elements:
         k = int(l.shape[0])
@@ -377,7 +377,7 @@ def test_training_batches_groups_by_discriminator_schedule(sample_split, sample_
 
 
 def test_training_batches_jitter_shapes(sample_split):
-    stream = data.training_batches(sample_split, 256, 2, lambda step: tf.constant(0, tf.int64), jitter=True)
+    stream = data.training_batches(sample_split, 256, 2, lambda step: tf.constant(1, tf.int64), jitter=True)
     l, ab = next(iter(stream))
     assert l.shape == (1, 2, 256, 256, 1) and ab.shape == (1, 2, 256, 256, 2)
     assert -1.0 - 1e-5 <= l.numpy().min() and l.numpy().max() <= 1.0 + 1e-5

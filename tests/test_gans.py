@@ -30,7 +30,7 @@ def test_each_update_changes_only_its_own_network(gan, photos):
     l_channel, ab = photos  # batch 2: at batch 1 BatchNorm over the 1 x 1 bottleneck zeroes its gradients
 
     g_before, d_before = snapshot(generator), snapshot(discriminator)
-    d_loss = model.discriminator_update(l_channel, ab)
+    d_loss = model.discriminator_update(l_channel, l_channel, ab)  # (generator input, condition, real)
     assert np.isfinite(float(d_loss))
     assert not any(changed(g_before, generator))
     assert sum(changed(d_before, discriminator)) >= len(discriminator) - 2  # a dead ReLU unit may get no gradient
@@ -38,13 +38,13 @@ def test_each_update_changes_only_its_own_network(gan, photos):
         assert max(float(tf.reduce_max(tf.abs(w))) for w in discriminator) <= 0.005 + 1e-9
 
     d_before = snapshot(discriminator)
-    terms = model.generator_update(l_channel, ab)
+    terms = model.generator_update(l_channel, l_channel, ab)
     assert set(terms) == {"g_loss", "g_adversarial", "g_l1", "g_l2"}
     expected = terms["g_adversarial"] + 100.0 * terms["g_l1"] + 1.0 * terms["g_l2"]  # L1 and L2 both count
     assert float(terms["g_loss"]) == pytest.approx(float(expected), rel=1e-5)
     assert all(changed(g_before, generator))
     assert not any(changed(d_before, discriminator))
-    assert int(model.step) == 1 and int(model.d_optimizer.iterations) == 1
+    assert int(model.g_optimizer.iterations) == 1 and int(model.d_optimizer.iterations) == 1
 
 
 def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_for_the_generator(photos):
@@ -52,7 +52,8 @@ def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_fo
     l_channel, ab = photos
     group = (tf.stack([l_channel[:1], l_channel[1:], l_channel[:1]]), tf.stack([ab[:1], ab[1:], ab[:1]]))
     history = model.fit(tf.data.Dataset.from_tensors(group), epochs=1, verbose=0)
-    assert int(model.d_optimizer.iterations) == 2 and int(model.step) == 1
+    assert int(model.d_optimizer.iterations) == 2 and int(model.g_optimizer.iterations) == 1
+    assert int(model.step) == 1
     assert set(history.history) == {"d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2"}
     assert all(np.isfinite(values[0]) for values in history.history.values())
 
@@ -61,6 +62,7 @@ def test_wgan_critic_schedule_of_the_original():
     model = training.build_model(Config(gan="wgan"))
     steps = tf.constant([0, 9, 10, 11, 499, 500, 501, 1000], tf.int64)
     np.testing.assert_array_equal(model.discriminator_steps(steps), [100, 100, 5, 5, 5, 100, 5, 100])
+    np.testing.assert_array_equal(model.batches_per_step(steps), [101, 101, 6, 6, 6, 101, 6, 101])  # + G batch
     np.testing.assert_array_equal(training.build_model(Config(gan="lsgan")).discriminator_steps(steps), [1] * 8)
 
 
@@ -85,9 +87,9 @@ def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, c
     assert all(w.dtype == "float32" for w in model.generator.weights + model.discriminator.weights)
     assert model.generator(photos[0][:1]).dtype == "float32"
     assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer) == (precision == "mixed_float16")
-    terms = model.generator_update(*photos)
+    terms = model.generator_update(photos[0], *photos)
     assert all(np.isfinite(float(value)) for value in terms.values())
     if precision == "mixed_bfloat16":
-        assert int(model.step) == 1
+        assert int(model.g_optimizer.iterations) == 1
     else:  # the update is applied, or skipped for overflowing scaled gradients with the loss scale halved
-        assert int(model.step) == 1 or float(model.g_optimizer.dynamic_scale) == 2.0**14
+        assert int(model.g_optimizer.iterations) == 1 or float(model.g_optimizer.dynamic_scale) == 2.0**14

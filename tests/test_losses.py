@@ -15,10 +15,12 @@ CASES = [
     (losses.gan_discriminator_loss, (REAL, FAKE), {"textbook": True}, 5.833865892),
     (losses.gan_generator_loss, (FAKE,), {}, 1.385820880),
     (losses.gan_generator_loss, (FAKE,), {"textbook": True}, 1.385820880),
-    (losses.least_squares_discriminator_loss, (REAL, FAKE), {}, 0.494135671),
-    (losses.least_squares_discriminator_loss, (REAL, FAKE), {"textbook": True}, 41.73375),
-    (losses.least_squares_generator_loss, (FAKE,), {}, 0.124091349),
-    (losses.least_squares_generator_loss, (FAKE,), {"textbook": True}, 17.69625),
+    (losses.least_squares_discriminator_loss, (REAL, FAKE), {"sigmoid": True}, 0.494135671),
+    (losses.least_squares_discriminator_loss, (REAL, FAKE), {}, 41.73375),
+    (losses.least_squares_discriminator_loss, (REAL, FAKE), {"batch_mean": True}, 6.6878125),  # 0.5 (2.9 - 1)^2 + 0.5 3.125^2
+    (losses.least_squares_generator_loss, (FAKE,), {"sigmoid": True}, 0.124091349),
+    (losses.least_squares_generator_loss, (FAKE,), {}, 17.69625),
+    (losses.least_squares_generator_loss, (FAKE,), {"batch_mean": True}, 2.2578125),  # 0.5 (3.125 - 1)^2
     (losses.wasserstein_discriminator_loss, (REAL, FAKE), {}, -0.325),  # mean(lrelu(r)) - mean(lrelu(f))
     (losses.wasserstein_discriminator_loss, (REAL, FAKE), {"textbook": True}, 0.225),
     (losses.wasserstein_generator_loss, (FAKE,), {}, 4.225),
@@ -41,17 +43,18 @@ def test_patch_maps_give_the_same_value(loss_fn, args, kwargs, expected):
 def test_gan_losses_are_small_when_the_discriminator_is_right():
     confident_real, confident_fake = tf.fill([4], 20.0), tf.fill([4], -20.0)
     assert float(losses.gan_discriminator_loss(confident_real, confident_fake)) < 1e-6
-    assert float(losses.least_squares_discriminator_loss(tf.fill([4], 1.0), tf.zeros([4]), textbook=True)) == 0.0
+    assert float(losses.least_squares_discriminator_loss(tf.fill([4], 1.0), tf.zeros([4]))) == 0.0
 
 
 def test_original_gan_loss_saturates_at_log_epsilon_where_textbook_keeps_growing():
     fake = tf.constant([-100.0])
     assert float(losses.gan_generator_loss(fake)) == pytest.approx(-np.log(1e-12), rel=1e-4)  # 27.63
+    assert float(losses.gan_generator_loss(fake, epsilon=0.0)) == np.inf  # the MLP GAN had no epsilon
     assert float(losses.gan_generator_loss(fake, textbook=True)) == pytest.approx(100.0, rel=1e-5)
 
 
 def test_losses_are_float32_for_bfloat16_inputs():
-    value = losses.least_squares_generator_loss(tf.cast(FAKE, tf.bfloat16), textbook=True)
+    value = losses.least_squares_generator_loss(tf.cast(FAKE, tf.bfloat16))
     assert value.dtype == tf.float32
     assert float(value) == pytest.approx(17.69625, rel=1e-2)
 
@@ -118,3 +121,22 @@ def test_gradient_penalty_interpolates_per_sample_with_uniform_weights():
 def test_gradient_penalty_is_finite_for_a_flat_critic():
     penalty = losses.gradient_penalty(lambda x: tf.zeros([tf.shape(x)[0]]), tf.ones([2, 3]), tf.zeros([2, 3]))
     assert float(penalty) == pytest.approx(1.0, rel=1e-4)  # slope sqrt(0 + eps) ~ 0
+
+
+def test_pullaway_term_of_the_paper():
+    """Codes (1, 0), (0, 1), (1, 1)/sqrt(2) -> cosines 0, 1/sqrt2, 1/sqrt2: PT = 2 (0 + 1/2 + 1/2) / (3 * 2)."""
+    codes = tf.constant([[1.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    assert float(losses.pullaway_term(codes)) == pytest.approx(1.0 / 3.0, rel=1e-6)
+    assert float(losses.pullaway_term(tf.constant([[1.0, 2.0], [2.0, 4.0]]))) == pytest.approx(1.0, rel=1e-6)
+    assert float(losses.pullaway_term(tf.reshape(codes, [3, 1, 1, 2]))) == pytest.approx(1.0 / 3.0, rel=1e-6)
+
+
+def test_pullaway_term_as_the_original_coded_it():
+    """[N, H, W, C] = [2, 2, 1, 1]: normalised over H, each (sample, row) Gram matrix is 1 x 1 and holds
+    x_h^2 / (x_0^2 + x_1^2); they sum to 1 per sample, so PT = (2 - 2) / 2 = 0 whatever the codes."""
+    codes = tf.constant([3.0, 4.0, 1.0, 7.0])
+    assert float(losses.pullaway_term(tf.reshape(codes, [2, 2, 1, 1]), textbook=False)) == pytest.approx(0.0, abs=1e-6)
+    # W = 2, C = 1: the Gram matrix of each row [a, b] normalised over H adds the cross terms 2 a b.
+    codes = tf.constant([[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [0.0]], [[0.0], [1.0]]]])  # [2, 2, 2, 1]
+    # sample 0: rows (1, 1) and (0, 0) -> sum of Gram entries 4; sample 1: (1, 0), (0, 1) -> 2. (6 - 2) / 2 = 2.
+    assert float(losses.pullaway_term(codes, textbook=False)) == pytest.approx(2.0, rel=1e-6)

@@ -53,7 +53,7 @@ def test_run_directory_holds_everything_a_user_looks_at(lsgan_run):
     assert (lsgan_run / "export" / "saved_model.pb").exists()
     for tag in ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "learning_rate/generator"):
         assert scalar_steps(lsgan_run / "logs" / "steps", tag) == [1, 2]
-    assert scalar_steps(lsgan_run / "logs" / "steps", "input_prediction_truth") == [1, 2]
+    assert scalar_steps(lsgan_run / "logs" / "steps", "samples") == [1, 2]
 
 
 def test_rerun_resumes_at_the_global_step_with_the_optimizer_state(lsgan_run):

@@ -10,7 +10,14 @@ from absl import logging
 from tf_colorgan import color
 
 
-def sample_grid(l_channel, ab_pred, ab_true):
+def to_uint8(images, unit_range=True):
+    """Float images in [0, 1] (`unit_range`) or [-1, 1] -> uint8 [0, 255], rounded and clipped."""
+    images = tf.cast(images, tf.float32)
+    images = images if unit_range else (images + 1.0) / 2.0
+    return tf.cast(tf.round(tf.clip_by_value(images, 0.0, 1.0) * 255.0), tf.uint8)
+
+
+def colorization_grid(l_channel, ab_pred, ab_true):
     """One uint8 image [n * S, 3 * S, 3]: a row per example with columns input L, prediction, truth.
 
     Args:
@@ -21,8 +28,16 @@ def sample_grid(l_channel, ab_pred, ab_true):
     gray = tf.zeros_like(ab_true)
     columns = [color.lab_to_rgb(color.denormalize_lab(l_channel, ab)) for ab in (gray, ab_pred, ab_true)]
     rows = tf.concat(columns, axis=2)  # [n, S, 3S, 3]
-    grid = tf.reshape(rows, [-1, tf.shape(rows)[2], 3])
-    return tf.cast(tf.round(tf.clip_by_value(grid, 0.0, 1.0) * 255.0), tf.uint8)
+    return to_uint8(tf.reshape(rows, [-1, tf.shape(rows)[2], 3]))
+
+
+def tile(images, columns):
+    """uint8 images [n, H, W, C] -> one grid [rows * H, columns * W, C], row-major, black where n runs out."""
+    n, height, width, channels = images.shape
+    rows = -(-n // columns)
+    images = tf.concat([images, tf.zeros([rows * columns - n, height, width, channels], images.dtype)], 0)
+    grid = tf.reshape(images, [rows, columns, height, width, channels])
+    return tf.reshape(tf.transpose(grid, [0, 2, 1, 3, 4]), [rows * height, columns * width, channels])
 
 
 class StepLogger(keras.callbacks.Callback):
@@ -30,22 +45,22 @@ class StepLogger(keras.callbacks.Callback):
 
     Every `log_every` steps it writes, under `log_dir`, each tracked loss averaged over those steps (from the
     `keras.metrics.Mean` totals, so nothing is recomputed) and both learning rates. Every `image_every` steps
-    and at the end it writes the grid of `sample_grid` for a fixed batch as a TensorBoard image and as
+    and at the end it writes `render(generator)` as the TensorBoard image "samples" and as
     `samples_dir/step_<step>.png`.
 
     Args:
         log_dir: TensorBoard directory.
         samples_dir: directory of the PNG grids.
-        eval_batch: fixed (L' [n, S, S, 1], ab' [n, S, S, 2]).
+        render: function generator -> uint8 grid [H, W, C] of fixed inputs (e.g. `colorization_grid`).
         log_every: scalar interval in steps.
         image_every: image interval in steps.
     """
 
-    def __init__(self, log_dir, samples_dir, eval_batch, log_every=1, image_every=50):
+    def __init__(self, log_dir, samples_dir, render, log_every=1, image_every=50):
         super().__init__()
         self.writer = tf.summary.create_file_writer(str(log_dir))
         self.samples_dir = pathlib.Path(samples_dir)
-        self.eval_batch = eval_batch
+        self.render = render
         self.log_every = log_every
         self.image_every = image_every
         self._last = {}
@@ -63,10 +78,9 @@ class StepLogger(keras.callbacks.Callback):
         return means
 
     def write_images(self, step):
-        l_channel, ab_true = self.eval_batch
-        grid = sample_grid(l_channel, self.model.generator(l_channel, training=False), ab_true)
+        grid = self.render(self.model.generator)
         with self.writer.as_default(step=step):
-            tf.summary.image("input_prediction_truth", grid[tf.newaxis], step=step)
+            tf.summary.image("samples", grid[tf.newaxis], step=step)
         self.samples_dir.mkdir(parents=True, exist_ok=True)
         tf.io.write_file(str(self.samples_dir / f"step_{step:08d}.png"), tf.io.encode_png(grid))
 

@@ -1,5 +1,8 @@
 """The one frozen configuration of a run: every setting, validated once, saved as `config.json` in the run.
 
+`make_config(**given)` builds it: the defaults below for colorization, or for `task="generate"` the experiment's
+preset (`tf_colorgan.presets`), then every value the user gave.
+
 Defaults are the values the report's colorization runs used (ORIGINAL.md section 5): size 256, batch 4, no
 jitter, transposed convolutions, L1 weight 100, L2 0, GAN weight 1, and per objective the learning rate and
 optimiser of table 2.7: GAN and LSGAN Adam 1e-4, EBGAN Adam 1e-3 with margin 80, WGAN RMSProp 5e-5 with clipping
@@ -12,6 +15,11 @@ import json
 import pathlib
 import re
 
+from tf_colorgan.presets import EXPERIMENTS
+
+TASKS = ("colorize", "generate")
+ARCHITECTURES = {"mlp": 28, "dcgan": 28, "lsgan": 112, "ebgan": 64, "wgan": 64}  # generation: image size
+Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
 TEXTBOOK_FORMS = ("gan", "lsgan", "wgan", "ebgan", "l2")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -35,6 +43,9 @@ def _invalid(name, expected, value):
 class Config:
     """Settings of one training run (see `tf_colorgan.flags` for the meaning of each)."""
 
+    task: str = "colorize"
+    experiment: str = ""
+    arch: str = "pix2pix"
     gan: str = "gan"
     dataset: str = "sample"
     data_dir: str | None = None
@@ -54,6 +65,17 @@ class Config:
     margin: float = 80.0
     ebgan_hinge: bool = True
     gp_weight: float = 10.0
+    warmup_steps: int = 10
+    gan_epsilon: float = 1e-12
+    generator_steps: int = 1
+    extra_generator_step_below: float = 0.0
+    z_dim: int = 100
+    z_discriminator: str = "uniform"
+    z_generator: str = "uniform"
+    shared_z: bool = False
+    pullaway: float = 0.0
+    pullaway_original: bool = False
+    central_crop: float = 1.0
     textbook: tuple = ()
     train_mode_inference: bool = True
     steps: int | None = UNSET
@@ -68,8 +90,34 @@ class Config:
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        if self.task not in TASKS:
+            raise _invalid("task", f"one of {TASKS}", self.task)
         if self.gan not in OBJECTIVES:
             raise _invalid("gan", f"one of {OBJECTIVES}", self.gan)
+        if self.task == "colorize":
+            if self.experiment:
+                raise _invalid("experiment", "no experiment for --task=colorize (presets are for --task=generate)",
+                               self.experiment)
+            if self.arch != "pix2pix":
+                raise _invalid("arch", "'pix2pix' for --task=colorize", self.arch)
+            if self.size <= 0 or self.size % 256:
+                raise _invalid("size", "a positive multiple of 256 (the U-Net halves the image 8 times)", self.size)
+        else:
+            if self.experiment not in EXPERIMENTS:
+                raise _invalid("experiment", f"one of {tuple(EXPERIMENTS)} for --task=generate", self.experiment)
+            if self.arch not in ARCHITECTURES:
+                raise _invalid("arch", f"one of {tuple(ARCHITECTURES)} for --task=generate", self.arch)
+            if (self.gan == "ebgan") != (self.arch == "ebgan"):
+                raise _invalid("gan", "ebgan exactly with --arch=ebgan (its discriminator is an auto-encoder)",
+                               self.gan)
+            if self.size != ARCHITECTURES[self.arch]:
+                raise _invalid("size", f"{ARCHITECTURES[self.arch]}, the image size of the {self.arch} networks",
+                               self.size)
+        for name in ("z_discriminator", "z_generator"):
+            if getattr(self, name) not in Z_DISTRIBUTIONS:
+                raise _invalid(name, f"one of {Z_DISTRIBUTIONS}", getattr(self, name))
+        if not 0 < self.central_crop <= 1:
+            raise _invalid("central_crop", "a fraction in (0, 1]", self.central_crop)
         textbook = tuple(self.textbook)
         if textbook == ("all",):
             textbook = TEXTBOOK_FORMS
@@ -79,13 +127,12 @@ class Config:
         set_("textbook", tuple(sorted(set(textbook))))
         if self.precision not in PRECISIONS:
             raise _invalid("precision", f"one of {PRECISIONS}", self.precision)
-        if self.size <= 0 or self.size % 256:
-            raise _invalid("size", "a positive multiple of 256 (the U-Net halves the image 8 times)", self.size)
         for name in ("batch_size", "n_critic", "n_critic_warmup", "checkpoint_every", "log_every",
-                     "image_every", "sample_count"):
+                     "image_every", "sample_count", "z_dim", "generator_steps"):
             if getattr(self, name) < 1:
                 raise _invalid(name, "an integer >= 1", getattr(self, name))
-        for name in ("l1", "l2", "gan_weight", "margin", "gp_weight"):
+        for name in ("l1", "l2", "gan_weight", "margin", "gp_weight", "warmup_steps", "gan_epsilon",
+                     "extra_generator_step_below", "pullaway"):
             if getattr(self, name) < 0:
                 raise _invalid(name, "a number >= 0", getattr(self, name))
         if self.clip <= 0:
@@ -108,9 +155,15 @@ class Config:
 
     @property
     def run_name(self):
-        """`<dataset>_<gan>_l1-<l1>_l2-<l2>`, e.g. `sample_lsgan_l1-100_l2-0`."""
+        """Colorization: `<dataset>_<gan>_l1-<l1>_l2-<l2>` (e.g. `sample_lsgan_l1-100_l2-0`); generation:
+        `<experiment>`, plus `_<gan>_<arch>_<dataset>` where those differ from the experiment's."""
         dataset = re.sub(r"[^A-Za-z0-9._-]+", "-", pathlib.Path(self.dataset.rstrip("/")).name) or "data"
-        return f"{dataset}_{self.gan}_l1-{self.l1:g}_l2-{self.l2:g}"
+        if self.task == "colorize":
+            return f"{dataset}_{self.gan}_l1-{self.l1:g}_l2-{self.l2:g}"
+        preset = EXPERIMENTS[self.experiment]
+        changed = [value for name, value in (("gan", self.gan), ("arch", self.arch), ("dataset", dataset))
+                   if getattr(self, name) != preset[name]]
+        return "_".join([self.experiment, *changed])
 
     def total_steps(self, train_size):
         """Generator steps of the whole run: `steps`, or `epochs` passes of `train_size // batch_size` steps,
@@ -118,7 +171,7 @@ class Config:
         steps_per_epoch = max(1, train_size // self.batch_size)
         if self.steps is not None:
             return self.steps
-        if self.epochs is None and self.dataset == "sample":
+        if self.epochs is None and self.dataset == "sample" and self.task == "colorize":
             return SAMPLE_DEFAULT_STEPS
         return max(1, round((self.epochs or DEFAULT_EPOCHS) * steps_per_epoch))
 
@@ -135,3 +188,19 @@ class Config:
         """Names of the settings that differ from `other`, except the run length and where the run is written."""
         return [field.name for field in dataclasses.fields(self)
                 if field.name not in ignore and getattr(self, field.name) != getattr(other, field.name)]
+
+
+def make_config(**given):
+    """The `Config` of the settings the user gave over the defaults, or over the experiment's preset when
+    `task="generate"`."""
+    if given.get("task") == "generate":
+        experiment = given.get("experiment", "")
+        if experiment not in EXPERIMENTS:
+            raise _invalid("experiment", f"one of {tuple(EXPERIMENTS)} for --task=generate", experiment)
+        preset = dict(EXPERIMENTS[experiment])
+        if "steps" in given or "epochs" in given:  # a given length replaces the preset's
+            preset.pop("steps", None), preset.pop("epochs", None)
+        if given.get("arch") in ARCHITECTURES:  # the size follows a given --arch
+            preset["size"] = ARCHITECTURES[given["arch"]]
+        given = {**preset, **given}
+    return Config(**given)

@@ -9,6 +9,11 @@ and ab' = ab/110 [S, S, 2].
 Sources: a folder of images (the built-in sample set `data/sample` is one) or a TensorFlow Datasets image
 dataset by name. Either is split once, with a seeded shuffle, into train and test in the report's proportion
 (195,000 of CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
+The small grayscale sets of `tf_colorgan.digits` (fashion_mnist, mnist, digits) keep their own train/test split.
+
+Image generation (`generation_batches`) uses the same sources: photos are centre-cropped, resized (bilinear)
+to the networks' size, made grayscale for the MNIST networks, and scaled to [0, 1] (the MNIST code kept them
+there) or [-1, 1].
 """
 
 import json
@@ -17,7 +22,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import color
+from tf_colorgan import color, digits
 from tf_colorgan.config import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -74,10 +79,16 @@ def make_split(dataset, seed, data_dir=None):
     Returns:
         A JSON-serialisable dict: {"source": "folder", "root": str, "train": [relative paths], "test": [...]} or
         {"source": "tfds", "name": str, "split": "test+train+...", "data_dir": str or None, "train": [indices],
-        "test": [...]}.
+        "test": [...]}, or for the sets of `tf_colorgan.digits` their own split:
+        {"source": "digits", "name": str, "data_dir": str or None, "train": [0..n_train), "test": [0..n_test)}.
         train holds floor(n * 195000 / 202599) items, at least 1; test the rest.
     """
-    if dataset == "sample" or pathlib.Path(dataset).is_dir() or "/" in dataset:
+    if dataset in digits.NAMES:
+        sizes = {part: len(digits.load_grayscale(dataset, data_dir, part)[0]) for part in ("train", "test")}
+        return {"source": "digits", "name": dataset, "data_dir": data_dir,
+                **{part: list(range(size)) for part, size in sizes.items()}}
+    path = pathlib.Path(dataset)
+    if dataset == "sample" or path.is_dir() or path.is_absolute() or dataset.startswith("."):
         root = SAMPLE_DIR if dataset == "sample" else pathlib.Path(dataset).resolve()
         items = [str(pathlib.Path(p).relative_to(root)) for p in list_images(root)]
         split = {"source": "folder", "root": str(root)}
@@ -148,37 +159,72 @@ def eval_pairs(split, size, count):
     return next(iter(dataset.take(count).map(lambda rgb: lab_pair(rgb, size)).batch(count)))
 
 
-def training_batches(split, size, batch_size, discriminator_steps, initial_step=0, jitter=False, seed=0):
-    """The infinite training stream, one element per generator step.
+def training_batches(split, size, batch_size, batches_per_step, initial_step=0, jitter=False, seed=0):
+    """The infinite colorization stream, one element per training step.
 
-    Element i (generator step s = initial_step + i) stacks k = discriminator_steps(s) + 1 fresh batches:
-    L' [k, B, S, S, 1] and ab' [k, B, S, S, 2]; the first k - 1 feed discriminator updates, the last the
-    generator update.
+    Element i (step s = initial_step + i) stacks k = batches_per_step(s) fresh batches: L' [k, B, S, S, 1] and
+    ab' [k, B, S, S, 2].
 
     Args:
         split: from `load_or_make_split`.
         size, batch_size, jitter: as in the config.
-        discriminator_steps: function int64 step -> int64 number of discriminator updates.
-        initial_step: the generator step the stream starts at (a resumed run's step).
+        batches_per_step: function int64 step -> int64 number of batches.
+        initial_step: the step the stream starts at (a resumed run's step).
         seed: shuffle seed; the order depends on seed and initial_step, so a resumed run does not replay.
     """
     dataset = images(split, "train", shuffle_seed=seed + initial_step).repeat().map(
         lambda rgb: lab_pair(rgb, size, jitter), num_parallel_calls=tf.data.AUTOTUNE)
-    batches = dataset.batch(batch_size, drop_remainder=True)
+    return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
+
+
+def generation_images(split, part, size, channels, unit_range, central_crop=1.0, shuffle_seed=None):
+    """Real images for image generation: float32 [size, size, channels] in [0, 1] (`unit_range`) or [-1, 1].
+
+    Photos: central crop of `central_crop` of each side, bilinear resize, grayscale when `channels` is 1.
+    """
+    if split["source"] == "digits":
+        pixels, _ = digits.load_grayscale(split["name"], split.get("data_dir"), part)
+        dataset = tf.data.Dataset.from_tensor_slices(pixels[..., np.newaxis])
+        if shuffle_seed is not None:
+            dataset = dataset.shuffle(len(pixels), seed=shuffle_seed)
+        dataset = dataset.map(to_float_rgb)
+    else:
+        dataset = images(split, part, shuffle_seed)
+
+    def prepare(rgb):
+        rgb = tf.image.central_crop(rgb, central_crop) if central_crop < 1 else rgb
+        image = tf.image.resize(rgb, [size, size], method="bilinear")
+        image = tf.image.rgb_to_grayscale(image) if channels == 1 else image
+        return image if unit_range else image * 2.0 - 1.0
+
+    return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def generation_batches(split, size, channels, unit_range, batch_size, batches_per_step, initial_step=0,
+                       central_crop=1.0, seed=0):
+    """The infinite image-generation stream: element i stacks batches_per_step(initial_step + i) batches of
+    real images, [k, B, size, size, channels] (see `generation_images` and `training_batches`)."""
+    dataset = generation_images(split, "train", size, channels, unit_range, central_crop,
+                                shuffle_seed=seed + initial_step).repeat()
+    return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
+
+
+def group_by_step(batches, batches_per_step, initial_step):
+    """Stacks consecutive batches into one element per training step: batches_per_step(s) of them for step s."""
 
     def group_size(step):
-        return tf.cast(discriminator_steps(step), tf.int64) + 1
+        return tf.cast(batches_per_step(step), tf.int64)
 
     def number_by_step(state, batch):
         step, used = state
         done = used + 1 >= group_size(step)
         next_state = (tf.where(done, step + 1, step), tf.where(done, tf.constant(0, tf.int64), used + 1))
-        return next_state, (step, *batch)
+        return next_state, (step, batch)
 
     numbered = batches.scan((tf.constant(initial_step, tf.int64), tf.constant(0, tf.int64)), number_by_step)
     grouped = numbered.group_by_window(
-        key_func=lambda step, l, ab: step,
-        reduce_func=lambda step, window: window.batch(group_size(step)).map(lambda s, l, ab: (l, ab)),
+        key_func=lambda step, batch: step,
+        reduce_func=lambda step, window: window.batch(group_size(step)).map(lambda s, batch: batch),
         window_size_func=group_size,
     )
     return grouped.prefetch(tf.data.AUTOTUNE)

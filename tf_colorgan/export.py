@@ -1,14 +1,16 @@
-"""SavedModel export of a trained colorizer, with the whole Lab pre- and post-processing inside the graph.
+"""SavedModel export of a trained generator, with all pre- and post-processing inside the graph.
 
 Contract (`models/<run>/export/`): loadable with plain `tf.saved_model.load` in a process that never imports
-tf_colorgan. Signature `serving_default`: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo as
-three equal channels); output `colorized` uint8 [N, H, W, 3].
+tf_colorgan. Signature `serving_default`:
+* colorization: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo as three equal channels);
+  output `colorized` uint8 [N, H, W, 3];
+* image generation: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
 """
 
 import keras
 import tensorflow as tf
 
-from tf_colorgan import color
+from tf_colorgan import callbacks, color
 
 SIGNATURE = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
 
@@ -34,7 +36,7 @@ def colorize(generator, images, size):
     ab = tf.cast(generator(small, training=False), tf.float32)
     ab = tf.image.resize(ab, tf.shape(images)[1:3], method="bilinear")
     colorized = color.lab_to_rgb(color.denormalize_lab(l_channel, ab))
-    return tf.cast(tf.round(tf.clip_by_value(colorized, 0.0, 1.0) * 255.0), tf.uint8)
+    return callbacks.to_uint8(colorized)
 
 
 def export_colorizer(generator, size, path):
@@ -45,5 +47,18 @@ def export_colorizer(generator, size, path):
         "serving_default",
         lambda images: {"colorized": colorize(generator, images, size)},
         input_signature=[SIGNATURE],
+    )
+    archive.write_out(str(path), verbose=False)
+
+
+def export_image_generator(generator, z_dim, unit_range, path):
+    """Writes the serving SavedModel of an image generator: `z` float32 [N, z_dim] -> `images` uint8, with the
+    generator's output range ([0, 1] if `unit_range`, else [-1, 1]) mapped to [0, 255]."""
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint(
+        "serving_default",
+        lambda z: {"images": callbacks.to_uint8(generator(z, training=False), unit_range)},
+        input_signature=[tf.TensorSpec([None, z_dim], tf.float32, name="z")],
     )
     archive.write_out(str(path), verbose=False)

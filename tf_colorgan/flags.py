@@ -1,14 +1,25 @@
 """Command-line flags of train.py; the only module that reads `absl.flags.FLAGS`.
 
-`define_flags()` declares one flag per `Config` field (defaults: the original code's values, see
-`tf_colorgan.config`); `config_from_flags()` turns the parsed flags into the frozen `Config`.
+`define_flags()` declares one flag per `Config` field (defaults: the original code's colorization values, see
+`tf_colorgan.config`); `config_from_flags()` turns the flags the user gave into the frozen `Config`, over the
+colorization defaults or over the preset of `--experiment` (`tf_colorgan.presets`).
 """
 
 import dataclasses
 
 from absl import flags
 
-from tf_colorgan.config import OBJECTIVES, PRECISIONS, TEXTBOOK_FORMS, Config
+from tf_colorgan.config import (
+    ARCHITECTURES,
+    OBJECTIVES,
+    PRECISIONS,
+    TASKS,
+    TEXTBOOK_FORMS,
+    Z_DISTRIBUTIONS,
+    Config,
+    make_config,
+)
+from tf_colorgan.presets import EXPERIMENTS
 
 FLAGS = flags.FLAGS
 
@@ -16,6 +27,12 @@ FLAGS = flags.FLAGS
 def define_flags():
     """Declares the training flags; per-objective defaults (lr, beta1, run_dir) are resolved by `Config`."""
     defaults = Config()
+    flags.DEFINE_enum("task", defaults.task, TASKS, "colorize: L -> ab (the report's colorization study); "
+                      "generate: z -> images (its image-generation experiments, see --experiment).")
+    flags.DEFINE_enum("experiment", None, tuple(EXPERIMENTS), "Image-generation preset of the original code "
+                      "(with --task=generate); any other flag overrides its values.")
+    flags.DEFINE_enum("arch", None, ("pix2pix", *ARCHITECTURES), "Networks: pix2pix (colorization) or, for "
+                      "generation, the networks of one experiment (mlp, dcgan, lsgan, ebgan, wgan).")
     flags.DEFINE_enum("gan", defaults.gan, OBJECTIVES, "Objective: gan (non-saturating, explicit sigmoid), lsgan "
                       "(sigmoid before the squares), ebgan (auto-encoder D on ab), wgan (clipping, RMSProp), "
                       "wgan_gp (textbook gradient penalty).")
@@ -24,7 +41,8 @@ def define_flags():
     flags.DEFINE_string("data_dir", defaults.data_dir, "TFDS data directory (default: TFDS's own).")
     flags.DEFINE_string("run_dir", "", "Where the run is written; default models/<dataset>_<gan>_"
                         "l1-<l1>_l2-<l2>. Running the same command again resumes it.")
-    flags.DEFINE_integer("size", defaults.size, "Training image size, a multiple of 256.")
+    flags.DEFINE_integer("size", defaults.size, "Training image size: a multiple of 256 for colorization, the "
+                         "networks' size for generation (28, 112 or 64).")
     flags.DEFINE_integer("batch_size", defaults.batch_size, "Images per batch (the report's runs: 4).")
     flags.DEFINE_boolean("jitter", defaults.jitter, "Random flip, resize to size+20 and crop (runs used no jitter).")
     flags.DEFINE_boolean("upconvs", defaults.upconvs, "Nearest resize + 3x3 conv instead of transposed convs in "
@@ -43,6 +61,25 @@ def define_flags():
     flags.DEFINE_boolean("ebgan_hinge", defaults.ebgan_hinge, "EBGAN D loss max(0, m - E_fake) (the code's final "
                          "form); --noebgan_hinge: m - E_fake, as the report's EBGAN runs most likely trained.")
     flags.DEFINE_float("gp_weight", defaults.gp_weight, "WGAN-GP gradient penalty weight.")
+    flags.DEFINE_integer("warmup_steps", defaults.warmup_steps, "WGAN: the first steps with --n_critic_warmup "
+                         "critic updates (colorization code 10, CelebA code 25).")
+    flags.DEFINE_float("gan_epsilon", defaults.gan_epsilon, "GAN: epsilon inside the original's logs.")
+    flags.DEFINE_integer("generator_steps", defaults.generator_steps, "Generator updates per iteration "
+                         "(DCGAN: 2).")
+    flags.DEFINE_float("extra_generator_step_below", defaults.extra_generator_step_below, "One more generator "
+                       "update when D's loss is below this (MLP GAN: 1e-4; 0: off).")
+    flags.DEFINE_integer("z_dim", defaults.z_dim, "Generation: length of z.")
+    flags.DEFINE_enum("z_discriminator", defaults.z_discriminator, Z_DISTRIBUTIONS, "Generation: z of the "
+                      "discriminator updates: uniform U(-1,1), normal N(0,1), normal_m1 N(-1,1) (the original's).")
+    flags.DEFINE_enum("z_generator", defaults.z_generator, Z_DISTRIBUTIONS, "Generation: z of the generator "
+                      "updates (with --shared_z: only of the sample grids).")
+    flags.DEFINE_boolean("shared_z", defaults.shared_z, "Generation: the generator updates reuse the first "
+                         "discriminator update's z.")
+    flags.DEFINE_float("pullaway", defaults.pullaway, "EBGAN: weight of the pull-away term (EBGAN-PT: 0.1).")
+    flags.DEFINE_boolean("pullaway_original", defaults.pullaway_original, "EBGAN: the original code's pull-away "
+                         "term (codes normalised along one axis, not squared) instead of the paper's.")
+    flags.DEFINE_float("central_crop", defaults.central_crop, "Generation: keep this central fraction of each "
+                       "photo before resizing (CelebA presets: 0.6).")
     flags.DEFINE_list("textbook", list(defaults.textbook), "Textbook forms instead of the original's, any of "
                       f"{', '.join(TEXTBOOK_FORMS)} or 'all': gan = BCE on logits; lsgan = least squares on "
                       "logits; wgan = linear critic; ebgan = per-sample MSE energy; l2 = mean squared error.")
@@ -64,7 +101,9 @@ def define_flags():
 
 
 def config_from_flags():
-    """The `Config` of the parsed flags (raises `ConfigError`, one clear message, on a bad value)."""
-    values = {field.name: FLAGS[field.name].value for field in dataclasses.fields(Config)}
-    values["textbook"] = tuple(values["textbook"])
-    return Config(**values)
+    """The `Config` of the flags the user gave (raises `ConfigError`, one clear message, on a bad value)."""
+    given = {field.name: FLAGS[field.name].value for field in dataclasses.fields(Config)
+             if FLAGS[field.name].present}
+    if "textbook" in given:
+        given["textbook"] = tuple(given["textbook"])
+    return make_config(**given)

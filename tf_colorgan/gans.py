@@ -1,16 +1,20 @@
-"""The adversarial training models: one Keras base model and one small subclass per objective.
+"""The adversarial training models: one Keras base model, a task, and one small subclass per objective.
 
-A training step takes the batches of one generator step, stacked: `l` [k, B, H, W, 1] and `ab` [k, B, H, W, 2].
-The first k - 1 batches each feed one discriminator update, the last one the generator update, so every update
-sees a fresh batch as the original's queues did (C9). `discriminator_steps(step)` says how many discriminator
-updates generator step `step` takes (1, or WGAN's 100/5 schedule); the data pipeline groups batches with it.
+Two tasks share every objective and the training step:
+* `Colorization`: G maps L' [B, S, S, 1] to ab' [B, S, S, 2], D judges the pair (L', ab'), and the generator
+  loss is `gan_weight * adversarial + l1 * L1 + l2 * L2` (the original let L2 overwrite L1; both add here).
+  Each discriminator update and the generator update draw their own batch (L', ab'), as the original's queues.
+* `Generation`: G maps z [B, z_dim] to images, D judges images alone; each discriminator update draws a batch
+  of real images, and the generator updates reuse the last one's batch size.
 
-Generator loss: `gan_weight * adversarial + l1 * L1 + l2 * L2` (the original let L2 overwrite L1; both add here).
+A training step takes the batches of one iteration, stacked on a leading axis of size k: the first
+`discriminator_steps(step)` feed one discriminator update each, the last (colorization: an extra one) the
+`generator_steps` generator updates. The data pipeline groups batches with `batches_per_step(step)`.
 Discriminator and generator parameters are the two networks' own `trainable_weights`, never chosen by name
 (the original's "d_" substring leaked 7 generator kernels into the discriminator's optimizer, C1).
 
 Example:
-    >>> model = LSGAN(networks.unet_generator(), networks.patch_discriminator(), l1=100.0)
+    >>> model = LSGAN(networks.unet_generator(), networks.patch_discriminator(), Colorization(l1=100.0))
     >>> model.compile(d_optimizer=keras.optimizers.Adam(1e-4), g_optimizer=keras.optimizers.Adam(1e-4))
     >>> model.fit(dataset, steps_per_epoch=100)
 """
@@ -20,34 +24,124 @@ import tensorflow as tf
 
 from tf_colorgan import losses
 
-TRACKED = ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2")
+Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
+
+
+def sample_z(distribution, shape, seed):
+    """z of `shape` from U(-1, 1) ("uniform"), N(0, 1) ("normal") or N(-1, 1) ("normal_m1", what the original's
+    `np.random.normal(-1.0, 1.0)` drew), with a stateless `seed` (int tensor [2])."""
+    if distribution == "uniform":
+        return tf.random.stateless_uniform(shape, seed, -1.0, 1.0)
+    return tf.random.stateless_normal(shape, seed, mean=-1.0 if distribution == "normal_m1" else 0.0)
+
+
+class Colorization:
+    """G: L' -> ab'; D judges (L', ab'); the generator loss adds `l1 * L1 + l2 * L2`.
+
+    Args:
+        l1: weight of `losses.l1_loss`.
+        l2: weight of `losses.l2_loss`.
+        l2_textbook: mean squared error instead of the original's half sum.
+    """
+
+    extra_generator_batch = True
+    term_names = ("g_l1", "g_l2")
+
+    def __init__(self, l1=100.0, l2=0.0, l2_textbook=False):
+        self.l1, self.l2, self.l2_textbook = l1, l2, l2_textbook
+
+    def inputs(self, batch, phase, step, index):
+        """(generator input, condition, real) of a batch (L', ab')."""
+        l_channel, ab = batch
+        return l_channel, l_channel, ab
+
+    def discriminator_input(self, condition, x):
+        return [condition, x]
+
+    def reconstruction_terms(self, real, fake):
+        return {"g_l1": losses.l1_loss(real, fake), "g_l2": losses.l2_loss(real, fake, textbook=self.l2_textbook)}
+
+    def reconstruction_loss(self, terms):
+        return self.l1 * terms["g_l1"] + self.l2 * terms["g_l2"]
+
+
+class Generation:
+    """G: z -> images; D judges images alone.
+
+    z is drawn statelessly from (seed, step, update), so a resumed run draws what an uninterrupted one would.
+
+    Args:
+        z_dim: length of z.
+        z_discriminator: distribution of z for discriminator updates (see `sample_z`).
+        z_generator: distribution of z for generator updates (with `shared_z`, only of the sample grids).
+        shared_z: the generator updates reuse the first discriminator update's z (MLP GAN, DCGAN, EBGAN).
+        seed: base seed.
+    """
+
+    extra_generator_batch = False
+    term_names = ()
+
+    def __init__(self, z_dim, z_discriminator="uniform", z_generator="uniform", shared_z=False, seed=0):
+        self.z_dim, self.shared_z, self.seed = z_dim, shared_z, seed
+        self.distributions = {"discriminator": z_discriminator, "generator": z_generator}
+
+    def inputs(self, batch, phase, step, index):
+        """(z [B, z_dim], no condition, real images) for update `index` of `phase` at `step`."""
+        (images,) = batch
+        index = tf.cast(index, tf.int32)
+        distribution = self.distributions[phase]
+        if self.shared_z and phase == "generator":  # the first discriminator update's z, exactly
+            distribution, stream = self.distributions["discriminator"], tf.constant(0)
+        elif phase == "generator":
+            stream = tf.constant(1)
+        elif self.shared_z:
+            stream = tf.where(index == 0, 0, index + 2)
+        else:
+            stream = index + 2
+        seed = tf.stack([tf.cast(step, tf.int32) + self.seed * 1_000_003, stream])
+        z = sample_z(distribution, [tf.shape(images)[0], self.z_dim], seed)
+        return z, None, images
+
+    def discriminator_input(self, condition, x):
+        return x
+
+    def reconstruction_terms(self, real, fake):
+        return {}
+
+    def reconstruction_loss(self, terms):
+        return 0.0
 
 
 class AdversarialModel(keras.Model):
-    """Conditional GAN for colorization: G maps L' to ab', D judges (L', ab').
+    """A GAN trained with `fit()`: two networks, two optimizers, one training step for every objective.
 
     Subclasses define `objective_discriminator_loss(real, fake)` and `objective_generator_loss(fake)` on the
     outputs of `discriminate`, and may override `discriminate`, `discriminator_loss`, `discriminator_steps` and
     `after_discriminator_update`.
 
     Args:
-        generator: `keras.Model` L' [B, S, S, 1] -> ab' [B, S, S, 2].
-        discriminator: `keras.Model` judging the pair (see `discriminate`).
+        generator: `keras.Model` from the task's generator input to samples.
+        discriminator: `keras.Model` judging the task's discriminator input.
+        task: `Colorization` or `Generation`.
         gan_weight: weight of the adversarial term of the generator loss.
-        l1: weight of `losses.l1_loss`.
-        l2: weight of `losses.l2_loss`.
-        textbook: textbook forms of the objective and of L2 instead of the original's (`losses`).
+        generator_steps: generator updates per iteration, on the same inputs (DCGAN: 2).
+        extra_generator_step_below: one more generator update when the discriminator loss is below this
+            (the MLP GAN's 1e-4; 0 turns it off).
     """
 
-    def __init__(self, generator, discriminator, gan_weight=1.0, l1=100.0, l2=0.0, textbook=(), **kwargs):
+    def __init__(self, generator, discriminator, task, gan_weight=1.0, generator_steps=1,
+                 extra_generator_step_below=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        self.task = task
         self.gan_weight = gan_weight
-        self.l1 = l1
-        self.l2 = l2
-        self.textbook = tuple(textbook)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in TRACKED}
+        self.generator_steps = generator_steps
+        self.extra_generator_step_below = extra_generator_step_below
+        self.global_step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
+                                           name="global_step")
+        names = ("d_loss", "g_loss", "g_adversarial") + task.term_names
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Attaches one optimizer per network and creates their slots (float16 needs LossScaleOptimizers)."""
@@ -63,141 +157,178 @@ class AdversarialModel(keras.Model):
 
     @property
     def step(self):
-        """The global step: the number of generator updates so far (int64 variable)."""
-        return self.g_optimizer.iterations
+        """The global step: training iterations so far (one per `train_step`, int64 variable)."""
+        return self.global_step
 
-    def call(self, l_channel, training=False):
-        return self.generator(l_channel, training=training)
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
 
     def discriminator_steps(self, step):
-        """Discriminator updates before generator update number `step` (int64 scalar tensor)."""
+        """Discriminator updates of iteration `step` (int64 tensor)."""
         return tf.ones_like(step)
 
-    def discriminate(self, l_channel, ab):
-        """The discriminator's output for the pair (L', ab'): PatchGAN logits [B, 30, 30, 1]."""
-        return self.discriminator([l_channel, ab], training=True)
+    def batches_per_step(self, step):
+        """Batches the data pipeline stacks for iteration `step`."""
+        return self.discriminator_steps(step) + int(self.task.extra_generator_batch)
 
-    def discriminator_loss(self, l_channel, real_ab, fake_ab):
-        return self.objective_discriminator_loss(
-            self.discriminate(l_channel, real_ab), self.discriminate(l_channel, fake_ab))
+    def discriminate(self, condition, x):
+        """The discriminator's output for `x` (conditioned on L' in colorization): logits of any shape."""
+        return self.discriminator(self.task.discriminator_input(condition, x), training=True)
+
+    def discriminator_loss(self, condition, real, fake):
+        return self.objective_discriminator_loss(self.discriminate(condition, real), self.discriminate(condition, fake))
 
     def after_discriminator_update(self):
         """Hook run after every discriminator update (WGAN clips the weights here)."""
 
-    def _textbook(self, name):
-        return name in self.textbook
-
-    def discriminator_update(self, l_channel, ab):
-        fake_ab = tf.stop_gradient(self.generator(l_channel, training=True))
+    def discriminator_update(self, generator_input, condition, real):
+        fake = tf.stop_gradient(self.generator(generator_input, training=True))
         with tf.GradientTape() as tape:
-            loss = self.discriminator_loss(l_channel, ab, fake_ab)
+            loss = self.discriminator_loss(condition, real, fake)
             scaled_loss = self.d_optimizer.scale_loss(loss)  # loss scaling under mixed_float16, else identity
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         self.after_discriminator_update()
         return loss
 
-    def generator_update(self, l_channel, ab):
+    def generator_update(self, generator_input, condition, real):
         with tf.GradientTape() as tape:
-            fake_ab = self.generator(l_channel, training=True)
-            terms = {
-                "g_adversarial": self.objective_generator_loss(self.discriminate(l_channel, fake_ab)),
-                "g_l1": losses.l1_loss(ab, fake_ab),
-                "g_l2": losses.l2_loss(ab, fake_ab, textbook=self._textbook("l2")),
-            }
-            loss = self.gan_weight * terms["g_adversarial"] + self.l1 * terms["g_l1"] + self.l2 * terms["g_l2"]
+            fake = self.generator(generator_input, training=True)
+            terms = {"g_adversarial": self.objective_generator_loss(self.discriminate(condition, fake)),
+                     **self.task.reconstruction_terms(real, fake)}
+            loss = self.gan_weight * terms["g_adversarial"] + self.task.reconstruction_loss(terms)
             scaled_loss = self.g_optimizer.scale_loss(loss)
         weights = self.generator.trainable_weights
         self.g_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         return {"g_loss": loss, **terms}
 
     def train_step(self, data):
-        l_channel, ab = data
-        _, d_loss = tf.while_loop(
-            lambda i, _: i < tf.shape(l_channel)[0] - 1,
-            lambda i, _: (i + 1, self.discriminator_update(l_channel[i], ab[i])),
-            (tf.constant(0), tf.constant(0.0)),
-        )
-        values = {"d_loss": d_loss, **self.generator_update(l_channel[-1], ab[-1])}
-        for name, value in values.items():
+        batches = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+        step = self.global_step.value
+        d_updates = tf.shape(batches[0])[0] - int(self.task.extra_generator_batch)
+
+        def d_update(i, _):
+            inputs = self.task.inputs([b[i] for b in batches], "discriminator", step, i)
+            return i + 1, self.discriminator_update(*inputs)
+
+        _, d_loss = tf.while_loop(lambda i, _: i < d_updates, d_update, (tf.constant(0), tf.constant(0.0)))
+        g_inputs = self.task.inputs([b[-1] for b in batches], "generator", step, 0)
+        for _ in range(self.generator_steps):
+            g_values = self.generator_update(*g_inputs)
+        if self.extra_generator_step_below:
+            g_values = tf.cond(d_loss < self.extra_generator_step_below,
+                               lambda: self.generator_update(*g_inputs), lambda: g_values)
+        self.global_step.assign_add(1)
+        for name, value in {"d_loss": d_loss, **g_values}.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
 class GAN(AdversarialModel):
-    """The original GAN objective with the non-saturating generator loss (textbook key "gan": logits BCE)."""
+    """The original GAN objective with the non-saturating generator loss.
+
+    Args:
+        textbook: BCE on logits instead of the original's explicit sigmoid and `log(p + epsilon)`.
+        epsilon: inside the original's logs (1e-12; the MLP GAN had none).
+    """
+
+    def __init__(self, generator, discriminator, task, textbook=False, epsilon=losses.EPSILON, **kwargs):
+        super().__init__(generator, discriminator, task, **kwargs)
+        self.textbook, self.epsilon = textbook, epsilon
 
     def objective_discriminator_loss(self, real, fake):
-        return losses.gan_discriminator_loss(real, fake, textbook=self._textbook("gan"))
+        return losses.gan_discriminator_loss(real, fake, textbook=self.textbook, epsilon=self.epsilon)
 
     def objective_generator_loss(self, fake):
-        return losses.gan_generator_loss(fake, textbook=self._textbook("gan"))
+        return losses.gan_generator_loss(fake, textbook=self.textbook, epsilon=self.epsilon)
 
 
 class LSGAN(AdversarialModel):
-    """Least squares on sigmoid(logits) as the original (textbook key "lsgan": on the logits)."""
+    """Least squares GAN, a = 0, b = c = 1.
+
+    Args:
+        sigmoid: squares of sigmoid(logits), as the colorization code (C6).
+        batch_mean: squares of the batch mean of D's outputs, as the LSUN code (G4).
+    """
+
+    def __init__(self, generator, discriminator, task, sigmoid=False, batch_mean=False, **kwargs):
+        super().__init__(generator, discriminator, task, **kwargs)
+        self.sigmoid, self.batch_mean = sigmoid, batch_mean
 
     def objective_discriminator_loss(self, real, fake):
-        return losses.least_squares_discriminator_loss(real, fake, textbook=self._textbook("lsgan"))
+        return losses.least_squares_discriminator_loss(real, fake, self.sigmoid, self.batch_mean)
 
     def objective_generator_loss(self, fake):
-        return losses.least_squares_generator_loss(fake, textbook=self._textbook("lsgan"))
+        return losses.least_squares_generator_loss(fake, self.sigmoid, self.batch_mean)
 
 
 class EBGAN(AdversarialModel):
-    """Energy-based GAN: D is an auto-encoder on ab' alone and its energy the reconstruction error.
+    """Energy-based GAN: D is an auto-encoder (on ab' alone in colorization), its energy the reconstruction error.
+
+    `discriminate` returns (energy, code): the code is the auto-encoder's embedding when D returns
+    [reconstruction, embedding] (image generation), else None.
 
     Args:
-        margin: m of the hinge, 80 in the colorization code.
+        margin: m of the hinge (80 in the colorization code, 20 in the CelebA code).
         hinge: max(0, m - E_fake) (the code's final form) or m - E_fake (how the report's runs likely trained).
-        (others as `AdversarialModel`; textbook key "ebgan": per-sample mean squared error energy)
+        energy_textbook: per-sample mean squared error instead of the batch's Frobenius norm / B.
+        pullaway: weight of the pull-away term in the generator loss (0.1 for EBGAN-PT, 0 off).
+        pullaway_textbook: the paper's pull-away term (else the original's, see `losses.pullaway_term`).
     """
 
-    def __init__(self, generator, discriminator, margin=80.0, hinge=True, **kwargs):
-        super().__init__(generator, discriminator, **kwargs)
-        self.margin = margin
-        self.hinge = hinge
+    def __init__(self, generator, discriminator, task, margin=80.0, hinge=True, energy_textbook=False,
+                 pullaway=0.0, pullaway_textbook=True, **kwargs):
+        super().__init__(generator, discriminator, task, **kwargs)
+        self.margin, self.hinge, self.energy_textbook = margin, hinge, energy_textbook
+        self.pullaway, self.pullaway_textbook = pullaway, pullaway_textbook
 
-    def discriminate(self, l_channel, ab):
-        reconstruction = self.discriminator(ab, training=True)
-        return losses.ebgan_energy(reconstruction, ab, textbook=self._textbook("ebgan"))
+    def discriminate(self, condition, x):
+        outputs = self.discriminator(x, training=True)
+        reconstruction, code = outputs if isinstance(outputs, (list, tuple)) else (outputs, None)
+        return losses.ebgan_energy(reconstruction, x, textbook=self.energy_textbook), code
 
     def objective_discriminator_loss(self, real, fake):
-        return losses.ebgan_discriminator_loss(real, fake, margin=self.margin, hinge=self.hinge)
+        return losses.ebgan_discriminator_loss(real[0], fake[0], margin=self.margin, hinge=self.hinge)
 
     def objective_generator_loss(self, fake):
-        return losses.ebgan_generator_loss(fake)
+        energy, code = fake
+        loss = losses.ebgan_generator_loss(energy)
+        if self.pullaway and code is not None:
+            loss += self.pullaway * losses.pullaway_term(code, textbook=self.pullaway_textbook)
+        return loss
 
 
 class WGAN(AdversarialModel):
-    """Wasserstein GAN with weight clipping, as the report-era code (C4).
+    """Wasserstein GAN with weight clipping, as the report-era code (C4, G6).
 
-    The critic output is lrelu(logits) (textbook key "wgan": linear, textbook signs). Every discriminator
-    weight (BatchNorm scale and offset included) is clipped to [-clip, clip] after each critic update.
-    Critic updates per generator step: `n_critic_warmup` while step < 10 or step % 500 == 0, else `n_critic`.
+    Every discriminator weight (BatchNorm offsets and scales included) is clipped to [-clip, clip] after each
+    critic update. Critic updates per iteration: `n_critic_warmup` while step < `warmup_steps` or
+    step % 500 == 0, else `n_critic`.
 
     Args:
         n_critic: critic updates per generator update outside the warm-up (5).
         n_critic_warmup: critic updates of the warm-up steps (100).
+        warmup_steps: the first steps with `n_critic_warmup` (10 in the colorization code, 25 in the CelebA one).
         clip: the clipping bound c (0.005 in the code; the report says 0.05).
+        textbook: linear critic with the textbook signs instead of lrelu(logits) with mirrored signs.
     """
 
-    def __init__(self, generator, discriminator, n_critic=5, n_critic_warmup=100, clip=0.005, **kwargs):
-        super().__init__(generator, discriminator, **kwargs)
-        self.n_critic = n_critic
-        self.n_critic_warmup = n_critic_warmup
-        self.clip = clip
+    def __init__(self, generator, discriminator, task, n_critic=5, n_critic_warmup=100, warmup_steps=10,
+                 clip=0.005, textbook=False, **kwargs):
+        super().__init__(generator, discriminator, task, **kwargs)
+        self.n_critic, self.n_critic_warmup, self.warmup_steps = n_critic, n_critic_warmup, warmup_steps
+        self.clip, self.textbook = clip, textbook
 
     def discriminator_steps(self, step):
-        warm_up = tf.logical_or(step < 10, tf.equal(step % 500, 0))
+        warm_up = tf.logical_or(step < self.warmup_steps, tf.equal(step % 500, 0))
         return tf.where(warm_up, tf.constant(self.n_critic_warmup, step.dtype),
                         tf.constant(self.n_critic, step.dtype))
 
     def objective_discriminator_loss(self, real, fake):
-        return losses.wasserstein_discriminator_loss(real, fake, textbook=self._textbook("wgan"))
+        return losses.wasserstein_discriminator_loss(real, fake, textbook=self.textbook)
 
     def objective_generator_loss(self, fake):
-        return losses.wasserstein_generator_loss(fake, textbook=self._textbook("wgan"))
+        return losses.wasserstein_generator_loss(fake, textbook=self.textbook)
 
     def after_discriminator_update(self):
         for weight in self.discriminator.trainable_weights:
@@ -207,18 +338,17 @@ class WGAN(AdversarialModel):
 class WGANGP(AdversarialModel):
     """WGAN with the textbook gradient penalty (Gulrajani et al.): linear critic, `n_critic` updates per step.
 
-    The penalty is taken on ab' interpolated between real and generated, with L' fixed:
-    `L_D = mean(C(fake)) - mean(C(real)) + gp_weight * gradient_penalty`. Use a critic without BatchNorm.
+    `L_D = mean(C(fake)) - mean(C(real)) + gp_weight * gradient_penalty`, the penalty on samples interpolated
+    between real and generated (ab' with L' fixed, in colorization). Use a critic without BatchNorm.
 
     Args:
         n_critic: critic updates per generator update (5).
         gp_weight: weight of the penalty (10).
     """
 
-    def __init__(self, generator, discriminator, n_critic=5, gp_weight=10.0, **kwargs):
-        super().__init__(generator, discriminator, **kwargs)
-        self.n_critic = n_critic
-        self.gp_weight = gp_weight
+    def __init__(self, generator, discriminator, task, n_critic=5, gp_weight=10.0, **kwargs):
+        super().__init__(generator, discriminator, task, **kwargs)
+        self.n_critic, self.gp_weight = n_critic, gp_weight
 
     def discriminator_steps(self, step):
         return tf.fill(tf.shape(step), tf.constant(self.n_critic, step.dtype))
@@ -229,9 +359,9 @@ class WGANGP(AdversarialModel):
     def objective_generator_loss(self, fake):
         return losses.wasserstein_generator_loss(fake, textbook=True)
 
-    def discriminator_loss(self, l_channel, real_ab, fake_ab):
-        penalty = losses.gradient_penalty(lambda ab: self.discriminate(l_channel, ab), real_ab, fake_ab)
-        return super().discriminator_loss(l_channel, real_ab, fake_ab) + self.gp_weight * penalty
+    def discriminator_loss(self, condition, real, fake):
+        penalty = losses.gradient_penalty(lambda x: self.discriminate(condition, x), real, fake)
+        return super().discriminator_loss(condition, real, fake) + self.gp_weight * penalty
 
 
 VARIANTS = {"gan": GAN, "lsgan": LSGAN, "ebgan": EBGAN, "wgan": WGAN, "wgan_gp": WGANGP}

@@ -3,8 +3,9 @@
 Contract: discriminator losses are named `<objective>_discriminator_loss(real, fake)` and generator losses
 `<objective>_generator_loss(fake)`, where `real` and `fake` are the discriminator's outputs for real and generated
 data; outputs of any shape are accepted (a PatchGAN map [B, 30, 30, 1], a vector [B], a scalar) and every loss
-is a float32 scalar. Each function computes the original code's formula (ORIGINAL.md 2.5) by default;
-`textbook=True` gives the textbook form (REFERENCE.md) where the original made an odd but deliberate choice.
+is a float32 scalar. Keyword arguments select the original code's forms (ORIGINAL.md 2.5 and 1.1-1.5) where it
+made an odd but deliberate choice; `textbook=True` (or the defaults, for the least-squares losses) gives the
+textbook form.
 
 Papers: GAN https://arxiv.org/abs/1406.2661, LSGAN https://arxiv.org/abs/1611.04076,
 EBGAN https://arxiv.org/abs/1609.03126, WGAN https://arxiv.org/abs/1701.07875,
@@ -22,62 +23,68 @@ def _f32(x):
 
 
 # Original GAN (Goodfellow et al.), non-saturating generator loss.
-def gan_discriminator_loss(real, fake, textbook=False):
+def gan_discriminator_loss(real, fake, textbook=False, epsilon=EPSILON):
     """Binary cross-entropy of the discriminator.
 
     Formula:
     ```
-    original: mean(-[log(s(real) + 1e-12) + log(1 - s(fake) + 1e-12)]),  s = sigmoid
+    original: mean(-[log(s(real) + eps) + log(1 - s(fake) + eps)]),  s = sigmoid, eps = 1e-12 (MLP GAN: 0)
     textbook: mean(BCE_with_logits(real, 1)) + mean(BCE_with_logits(fake, 0))
     ```
-    The two agree (up to the 1e-12) unless the logits saturate.
+    The two agree (up to eps) unless the logits saturate.
 
     Args:
-        real: logits of D for real pairs, any shape, in (-inf, inf).
-        fake: logits of D for generated pairs.
+        real: logits of D for real data, any shape, in (-inf, inf).
+        fake: logits of D for generated data.
         textbook: use the numerically stable logits form.
+        epsilon: eps inside the original's logs.
     """
     real, fake = _f32(real), _f32(fake)
     if textbook:
         return tf.reduce_mean(tf.nn.softplus(-real)) + tf.reduce_mean(tf.nn.softplus(fake))
-    return tf.reduce_mean(-(tf.math.log(tf.sigmoid(real) + EPSILON) + tf.math.log(1.0 - tf.sigmoid(fake) + EPSILON)))
+    return tf.reduce_mean(-(tf.math.log(tf.sigmoid(real) + epsilon) + tf.math.log(1.0 - tf.sigmoid(fake) + epsilon)))
 
 
-def gan_generator_loss(fake, textbook=False):
+def gan_generator_loss(fake, textbook=False, epsilon=EPSILON):
     """Non-saturating generator loss (the report writes log(1 - D(G)); the code used this, C7).
 
     Formula:
     ```
-    original: mean(-log(s(fake) + 1e-12));  textbook: mean(BCE_with_logits(fake, 1)) = mean(softplus(-fake))
+    original: mean(-log(s(fake) + eps));  textbook: mean(BCE_with_logits(fake, 1)) = mean(softplus(-fake))
     ```
     """
     fake = _f32(fake)
     if textbook:
         return tf.reduce_mean(tf.nn.softplus(-fake))
-    return tf.reduce_mean(-tf.math.log(tf.sigmoid(fake) + EPSILON))
+    return tf.reduce_mean(-tf.math.log(tf.sigmoid(fake) + epsilon))
 
 
 # Least squares GAN (Mao et al.), a = 0, b = c = 1.
-def least_squares_discriminator_loss(real, fake, textbook=False):
+def _least_squares_scores(x, sigmoid, batch_mean):
+    x = _f32(x)
+    if sigmoid:
+        x = tf.sigmoid(x)
+    return tf.reduce_mean(x) if batch_mean else x
+
+
+def least_squares_discriminator_loss(real, fake, sigmoid=False, batch_mean=False):
     """Least-squares discriminator loss.
 
     Formula:
     ```
-    mean(0.5 (D(real) - 1)^2 + 0.5 D(fake)^2),  D = sigmoid(logits) (original, C6) or the logits (textbook)
+    0.5 mean((D(real) - 1)^2) + 0.5 mean(D(fake)^2)
     ```
+    D is the logits (textbook), sigmoid(logits) (`sigmoid`, the colorization code, C6), or the batch mean of
+    the discriminator's outputs (`batch_mean`, the LSUN code, which squared the mean of its conv features, G4).
     """
-    real, fake = _f32(real), _f32(fake)
-    if not textbook:
-        real, fake = tf.sigmoid(real), tf.sigmoid(fake)
+    real = _least_squares_scores(real, sigmoid, batch_mean)
+    fake = _least_squares_scores(fake, sigmoid, batch_mean)
     return 0.5 * tf.reduce_mean(tf.square(real - 1.0)) + 0.5 * tf.reduce_mean(tf.square(fake))
 
 
-def least_squares_generator_loss(fake, textbook=False):
+def least_squares_generator_loss(fake, sigmoid=False, batch_mean=False):
     """Least-squares generator loss: `0.5 mean((D(fake) - 1)^2)`, D as in the discriminator loss."""
-    fake = _f32(fake)
-    if not textbook:
-        fake = tf.sigmoid(fake)
-    return 0.5 * tf.reduce_mean(tf.square(fake - 1.0))
+    return 0.5 * tf.reduce_mean(tf.square(_least_squares_scores(fake, sigmoid, batch_mean) - 1.0))
 
 
 # Wasserstein GAN (Arjovsky et al.).
@@ -186,6 +193,35 @@ def ebgan_discriminator_loss(real, fake, margin=80.0, hinge=True):
 def ebgan_generator_loss(fake):
     """EBGAN generator loss: the mean energy of generated data, `mean(E_fake)`."""
     return tf.reduce_mean(_f32(fake))
+
+
+def pullaway_term(embedding, textbook=True):
+    """EBGAN's pull-away term on the discriminator's codes of a generated batch.
+
+    Formula:
+    ```
+    paper (textbook): S = rows of the flattened codes [N, d] / their norms;
+                      PT = sum_{i != j} (S_i . S_j)^2 / (N (N - 1))
+    original code:    codes [N, H, W, C] normalised along H only, Gram matrices over W per (sample, row)
+                      (G = S S^T, [N, H, W, W]); PT = (sum(G) - N) / (N (N - 1)) (not squared, not between
+                      samples, G5)
+    ```
+
+    Args:
+        embedding: float [N, ...] codes ([N, H, W, C] for the original form), N >= 2.
+        textbook: the paper's form.
+
+    Returns:
+        float32 scalar; the paper's form is in [0, 1].
+    """
+    embedding = _f32(embedding)
+    n = tf.cast(tf.shape(embedding)[0], tf.float32)
+    if textbook:
+        rows = tf.math.l2_normalize(tf.reshape(embedding, [tf.shape(embedding)[0], -1]), axis=1)
+        cosines = tf.matmul(rows, rows, transpose_b=True)
+        return (tf.reduce_sum(tf.square(cosines)) - n) / (n * (n - 1.0))
+    normalized = tf.math.l2_normalize(embedding, axis=1)
+    return (tf.reduce_sum(tf.matmul(normalized, normalized, transpose_b=True)) - n) / (n * (n - 1.0))
 
 
 # Reconstruction terms of the colorization generator.

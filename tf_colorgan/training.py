@@ -1,11 +1,12 @@
-"""`run(config)`: train one colorization GAN with `Model.fit` and leave a complete run directory behind.
+"""`run(config)`: train one GAN with `Model.fit` and leave a complete run directory behind.
 
 Run directory layout:
     config.json     every setting (a rerun with other settings is refused; --steps/--epochs may change)
     split.json      the seeded train/test split
-    checkpoints/    tf.train.Checkpoint of both networks and both optimizers; a rerun resumes from the latest
+    checkpoints/    tf.train.Checkpoint of the step, both networks and both optimizers; a rerun resumes
     logs/           TensorBoard: logs/steps (scalars and image grids per global step), logs/train (Keras epochs)
-    samples/        PNG grids (input L | prediction | truth) every --image_every steps
+    samples/        PNG grids every --image_every steps: input L | prediction | truth (colorization), or
+                    samples of a fixed z (generation)
     export/         the serving SavedModel (`tf_colorgan.export`)
 """
 
@@ -15,32 +16,57 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, export, gans, networks
+from tf_colorgan import callbacks, data, export, gans, image_networks, networks
 from tf_colorgan.config import Config, ConfigError
 
+UNIT_RANGE_ARCHS = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1]; the others used [-1, 1].
+GRID_COLUMNS = 15  # The report's sample figures are 15 tiles wide.
 
-def build_model(config):
-    """The compiled adversarial model of `config` (networks, objective, optimizers).
 
-    The networks are built under the dtype policy `config.precision` (their final layers, the losses and the
-    variables stay float32); the global policy is restored afterwards.
-    """
+def build_networks(config):
+    """(generator, discriminator) of `config`, built under the dtype policy `config.precision` (final layers,
+    losses and variables stay float32); the global policy is restored afterwards."""
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
     try:
+        if config.task == "generate":
+            make_generator, make_discriminator = image_networks.ARCHITECTURES[config.arch]
+            options = {"features_output": "lsgan" not in config.textbook} if config.arch == "lsgan" else {}
+            return make_generator(z_dim=config.z_dim), make_discriminator(**options)
         generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference)
         if config.gan == "ebgan":
-            discriminator = networks.energy_discriminator(config.size)
-        else:
-            norm = "layer" if config.gan == "wgan_gp" else "batch"
-            discriminator = networks.patch_discriminator(config.size, norm=norm)
+            return generator, networks.energy_discriminator(config.size)
+        norm = "layer" if config.gan == "wgan_gp" else "batch"
+        return generator, networks.patch_discriminator(config.size, norm=norm)
     finally:
         keras.config.set_dtype_policy(previous_policy)
-    options = {"gan": {}, "lsgan": {}, "ebgan": {"margin": config.margin, "hinge": config.ebgan_hinge},
-               "wgan": {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup, "clip": config.clip},
-               "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight}}[config.gan]
-    model = gans.VARIANTS[config.gan](generator, discriminator, gan_weight=config.gan_weight, l1=config.l1,
-                                      l2=config.l2, textbook=config.textbook, **options)
+
+
+def objective_options(config):
+    """Keyword arguments of the objective's model class (`gans.VARIANTS[config.gan]`)."""
+    textbook = config.textbook
+    return {
+        "gan": lambda: {"textbook": "gan" in textbook, "epsilon": config.gan_epsilon},
+        "lsgan": lambda: {"sigmoid": config.task == "colorize" and "lsgan" not in textbook,
+                          "batch_mean": config.arch == "lsgan" and "lsgan" not in textbook},
+        "ebgan": lambda: {"margin": config.margin, "hinge": config.ebgan_hinge, "energy_textbook": "ebgan" in textbook,
+                          "pullaway": config.pullaway, "pullaway_textbook": not config.pullaway_original},
+        "wgan": lambda: {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup,
+                         "warmup_steps": config.warmup_steps, "clip": config.clip, "textbook": "wgan" in textbook},
+        "wgan_gp": lambda: {"n_critic": config.n_critic, "gp_weight": config.gp_weight},
+    }[config.gan]()
+
+
+def build_model(config):
+    """The compiled adversarial model of `config`: networks, task, objective and optimizers."""
+    generator, discriminator = build_networks(config)
+    if config.task == "colorize":
+        task = gans.Colorization(config.l1, config.l2, l2_textbook="l2" in config.textbook)
+    else:
+        task = gans.Generation(config.z_dim, config.z_discriminator, config.z_generator, config.shared_z, config.seed)
+    model = gans.VARIANTS[config.gan](
+        generator, discriminator, task, gan_weight=config.gan_weight, generator_steps=config.generator_steps,
+        extra_generator_step_below=config.extra_generator_step_below, **objective_options(config))
     model.compile(d_optimizer=make_optimizer(config), g_optimizer=make_optimizer(config),
                   jit_compile=config.jit_compile)
     return model
@@ -75,18 +101,44 @@ def check_run_dir(config):
 
 
 def restore_latest(model, run_dir):
-    """Restores both networks and both optimizers from the run's latest checkpoint, if there is one.
+    """Restores the step, both networks and both optimizers from the run's latest checkpoint, if any.
 
     Returns:
         The `tf.train.CheckpointManager` of `run_dir/checkpoints` (keeps the 2 latest).
     """
-    checkpoint = tf.train.Checkpoint(generator=model.generator, discriminator=model.discriminator,
-                                     g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer)
+    checkpoint = tf.train.Checkpoint(step=model.global_step, generator=model.generator,
+                                     discriminator=model.discriminator, g_optimizer=model.g_optimizer,
+                                     d_optimizer=model.d_optimizer)
     manager = tf.train.CheckpointManager(checkpoint, pathlib.Path(run_dir) / "checkpoints", max_to_keep=2)
     if manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         logging.info("Resumed %s at step %d", manager.latest_checkpoint, int(model.step))
     return manager
+
+
+def training_stream(config, model, split, step):
+    """(the training batches from `step` on, the sample-grid renderer) of the run's task."""
+    if config.task == "colorize":
+        batches = data.training_batches(split, config.size, config.batch_size, model.batches_per_step,
+                                        initial_step=step, jitter=config.jitter, seed=config.seed)
+        l_channel, ab = data.eval_pairs(split, config.size, config.sample_count)
+        return batches, lambda generator: callbacks.colorization_grid(
+            l_channel, generator(l_channel, training=False), ab)
+    unit_range = config.arch in UNIT_RANGE_ARCHS
+    channels = image_networks.IMAGE_SHAPES[config.arch][-1]
+    batches = data.generation_batches(split, config.size, channels, unit_range, config.batch_size,
+                                      model.batches_per_step, step, config.central_crop, config.seed)
+    z = gans.sample_z(config.z_generator, [config.sample_count, config.z_dim], tf.constant([config.seed, 0]))
+    return batches, lambda generator: callbacks.tile(
+        callbacks.to_uint8(generator(z, training=False), unit_range), min(GRID_COLUMNS, config.sample_count))
+
+
+def export_generator(config, generator, path):
+    """Writes the run's serving SavedModel (`tf_colorgan.export`)."""
+    if config.task == "colorize":
+        export.export_colorizer(generator, config.size, path)
+    else:
+        export.export_image_generator(generator, config.z_dim, config.arch in UNIT_RANGE_ARCHS, path)
 
 
 def run(config):
@@ -110,8 +162,7 @@ def run(config):
     logging.info("%d training and %d test images; steps %d -> %d, %d per epoch",
                  len(split["train"]), len(split["test"]), step, total, steps_per_epoch)
     if step < total:
-        batches = data.training_batches(split, config.size, config.batch_size, model.discriminator_steps,
-                                        initial_step=step, jitter=config.jitter, seed=config.seed)
+        batches, render = training_stream(config, model, split, step)
         model.fit(
             batches,
             epochs=-(-total // steps_per_epoch),
@@ -119,8 +170,7 @@ def run(config):
             steps_per_epoch=steps_per_epoch,
             shuffle=False,
             callbacks=[
-                callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples",
-                                     data.eval_pairs(split, config.size, config.sample_count),
+                callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", render,
                                      config.log_every, config.image_every),
                 callbacks.Checkpointer(manager, config.checkpoint_every),
                 callbacks.StopAtStep(total),
@@ -128,6 +178,6 @@ def run(config):
                 keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False),
             ],
         )
-    export.export_colorizer(model.generator, config.size, run_dir / "export")
-    logging.info("Exported the colorizer to %s", run_dir / "export")
+    export_generator(config, model.generator, run_dir / "export")
+    logging.info("Exported the generator to %s", run_dir / "export")
     return model
