@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import callbacks, data, gans, image_networks, training
+from tf_colorgan import callbacks, data, figure5, gans, image_networks, training
 from tf_colorgan.config import ConfigError, make_config
 from tf_colorgan.presets import EXPERIMENTS
 
@@ -118,12 +118,13 @@ def test_command_line_run_exports_a_generator_that_reloads_with_the_same_images(
     run_dir = tmp_path / "dcgan"
     result = subprocess.run(
         [sys.executable, str(ROOT / "train.py"), "--task=generate", "--experiment=dcgan_mnist", "--dataset=digits",
-         "--steps=2", "--batch_size=16", "--image_every=1", "--sample_count=30", f"--run_dir={run_dir}"],
+         "--steps=3", "--batch_size=16", "--image_every=1", "--sample_count=30", "--fcd_every=2",
+         f"--run_dir={run_dir}"],
         capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     config = json.loads((run_dir / "config.json").read_text())
     assert (config["task"], config["arch"], config["dataset"]) == ("generate", "dcgan", "digits")
-    grid = tf.io.decode_png(tf.io.read_file(str(run_dir / "samples" / "step_00000002.png")))
+    grid = tf.io.decode_png(tf.io.read_file(str(run_dir / "samples" / "step_00000003.png")))
     assert grid.shape == (2 * 28, 15 * 28, 1)  # 30 samples, 15 to a row as the report's figures
 
     z = np.random.default_rng(0).normal(-1.0, 1.0, [6, 100]).astype(np.float32)
@@ -139,3 +140,20 @@ def test_command_line_run_exports_a_generator_that_reloads_with_the_same_images(
     training.restore_latest(model, run_dir)
     in_memory = callbacks.to_uint8(model.generator(z, training=False)).numpy()
     assert np.abs(images.astype(int) - in_memory.astype(int)).max() <= 1
+
+    # Figure 5: the losses next to the classifier distance, measured at steps 0, 2 and 3 (the end).
+    scalars = figure5.read_scalars(run_dir)
+    assert list(scalars["classifier_distance"][0]) == [0, 2, 3]
+    assert all(value > 0 for value in scalars["classifier_distance"][1])
+    assert list(scalars["d_loss"][0]) == [1, 2, 3]
+    table = figure5.plot([run_dir], tmp_path / "figure5.png")
+    assert set(table["dcgan (gan on dcgan, digits)"]) == {"d_loss", "g_loss"}
+    assert all(abs(value) <= 1.0 + 1e-9 for value in table["dcgan (gan on dcgan, digits)"].values())
+    assert tf.io.decode_png(tf.io.read_file(str(tmp_path / "figure5.png"))).shape[0] > 200
+
+
+def test_spearman_rank_correlation():
+    assert figure5.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert figure5.spearman([1, 2, 3, 4], [9, 4, 1, 0]) == pytest.approx(-1.0)
+    # ranks of (1, 2, 2, 3) are (0, 1.5, 1.5, 3); against (0, 1, 2, 3): r = 4.5 / sqrt(4.5 * 5) = 0.9487
+    assert figure5.spearman([1, 2, 2, 3], [0, 1, 2, 3]) == pytest.approx(4.5 / np.sqrt(4.5 * 5.0))

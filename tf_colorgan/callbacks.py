@@ -102,6 +102,39 @@ class StepLogger(keras.callbacks.Callback):
         self.writer.flush()
 
 
+class PeriodicMetrics(keras.callbacks.Callback):
+    """Every `every` steps (and at step 0 and the end), writes `compute(generator)` (a dict of numbers) as
+    TensorBoard scalars against the global step, e.g. the classifier distance next to the losses (Figure 5)."""
+
+    def __init__(self, log_dir, every, compute, names):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(str(log_dir))
+        self.every, self.compute, self.names = every, compute, names
+        self._last_step = None
+
+    def _write(self):
+        step = int(self.model.step)
+        if step != self._last_step:
+            values = self.compute(self.model.generator)
+            with self.writer.as_default(step=step):
+                for tag, key in self.names.items():
+                    tf.summary.scalar(tag, values[key])
+            self.writer.flush()
+            logging.info("Step %d: %s", step, {tag: values[key] for tag, key in self.names.items()})
+            self._last_step = step
+
+    def on_train_begin(self, logs=None):
+        if int(self.model.step) == 0:
+            self._write()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.step) % self.every == 0:
+            self._write()
+
+    def on_train_end(self, logs=None):
+        self._write()
+
+
 class Checkpointer(keras.callbacks.Callback):
     """Saves `manager` (a `tf.train.CheckpointManager`) every `every` steps and at the end of training."""
 

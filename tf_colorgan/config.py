@@ -76,6 +76,7 @@ class Config:
     pullaway: float = 0.0
     pullaway_original: bool = False
     central_crop: float = 1.0
+    fcd_every: int = 0
     textbook: tuple = ()
     train_mode_inference: bool = True
     steps: int | None = UNSET
@@ -116,6 +117,11 @@ class Config:
         for name in ("z_discriminator", "z_generator"):
             if getattr(self, name) not in Z_DISTRIBUTIONS:
                 raise _invalid(name, f"one of {Z_DISTRIBUTIONS}", getattr(self, name))
+        if self.fcd_every and (self.task != "generate" or self.dataset not in ("fashion_mnist", "mnist", "digits")):
+            raise _invalid("fcd_every", "0 unless --task=generate on fashion_mnist, mnist or digits (the classifier "
+                           "distance needs their classifier)", self.fcd_every)
+        if self.fcd_every < 0:
+            raise _invalid("fcd_every", "an integer >= 0", self.fcd_every)
         if not 0 < self.central_crop <= 1:
             raise _invalid("central_crop", "a fraction in (0, 1]", self.central_crop)
         textbook = tuple(self.textbook)

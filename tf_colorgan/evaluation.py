@@ -1,4 +1,7 @@
-"""`evaluate(run_dir)`: colorize a run's held-out test images with its export, as the original eval.py did.
+"""Evaluation of trained runs: `evaluate(run_dir)` for colorizers, `generator_metrics` for image generators.
+
+Colorization, `evaluate(run_dir)`: colorize a run's held-out test images with its export, as the original
+eval.py did.
 
 Protocol (the original's): each test image is converted to Lab and AREA-resized to the training size; the truth
 is that image back in RGB uint8 (round-tripped through Lab), the input its lightness; prediction and truth come
@@ -6,6 +9,10 @@ from one pass (the original fetched them in two `sess.run` calls, C10). Batches 
 through the export together, which matters when BatchNorm runs on batch statistics (the default).
 Writes `eval/<step>_<i>_col.png`, `eval/<step>_<i>_true.png` and `eval/metrics.json` (PSNR and SSIM on RGB
 uint8, data range 255, mean over images).
+
+Image generation, `generator_metrics`: TF-GAN's MNIST metrics offline, the Frechet classifier distance and the
+classifier score (`tf_colorgan.classifier_distance`) of generated samples against the dataset's test split,
+with a classifier trained once on its training split and cached under `models/classifiers/`.
 """
 
 import json
@@ -14,8 +21,10 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import color, data
+from tf_colorgan import classifier_distance, color, data, digits, gans
 from tf_colorgan.config import Config
+
+CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
 
 
 def evaluate(run_dir, count=None, batch_size=4):
@@ -53,3 +62,36 @@ def evaluate(run_dir, count=None, batch_size=4):
                "psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
+
+
+def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
+    """Frechet classifier distance and classifier score of `count` generated samples.
+
+    Samples come from z of `config.z_generator` (seed `config.seed`, stream 1), generated 500 at a time (BatchNorm
+    runs on batch statistics), converted to grayscale and AREA-resized to the dataset's own size when they
+    differ. The real side is the first `count` images of the dataset's test split.
+
+    Args:
+        generate: function z float32 [n, z_dim] -> uint8 images [n, H, W, C] (an export's signature or a
+            wrapped generator).
+        config: the run's `Config`; `config.dataset` one of `digits.NAMES`.
+        count: samples and real images compared.
+        cache_dir: where the dataset's classifier is cached.
+
+    Returns:
+        {"fcd", "classifier_score", "n_real", "n_generated", "classifier_test_accuracy", "dataset", "features"}.
+    """
+    if config.dataset not in digits.NAMES:
+        raise ValueError(f"Invalid value for argument `dataset`. Expected one of {digits.NAMES} for the classifier "
+                         f"distance. Received: dataset={config.dataset!r}")
+    classifier, accuracy = classifier_distance.load_or_train_classifier(config.dataset, cache_dir, config.data_dir)
+    real, _ = digits.load_grayscale(config.dataset, config.data_dir, "test")
+    z = gans.sample_z(config.z_generator, [count, config.z_dim], tf.constant([config.seed, 1]))
+    samples = tf.concat([generate(z[i:i + 500]) for i in range(0, count, 500)], axis=0)
+    if samples.shape[-1] == 3:
+        samples = tf.image.rgb_to_grayscale(samples)
+    if samples.shape[1:3] != real.shape[1:3]:
+        samples = tf.cast(tf.round(tf.image.resize(tf.cast(samples, tf.float32), real.shape[1:3], "area")), tf.uint8)
+    metrics = classifier_distance.evaluate_samples(classifier, real[:count], samples.numpy())
+    return {**metrics, "classifier_test_accuracy": accuracy, "dataset": config.dataset,
+            "features": f"{classifier_distance.FEATURE_DIM}-d penultimate layer of a CNN trained on {config.dataset}"}

@@ -92,6 +92,8 @@ def define_flags():
     flags.DEFINE_integer("seed", defaults.seed, "Seed of the split, the initial weights and the data order.")
     flags.DEFINE_enum("precision", defaults.precision, PRECISIONS, "Keras dtype policy: float32, mixed_bfloat16 "
                       "(CPUs with AVX512-BF16, TPUs, recent GPUs) or mixed_float16 (GPUs, with loss scaling).")
+    flags.DEFINE_integer("fcd_every", defaults.fcd_every, "Generation on fashion_mnist/mnist/digits: log the "
+                         "Frechet classifier distance and classifier score of 1,000 samples every N steps (0: off).")
     flags.DEFINE_boolean("jit_compile", defaults.jit_compile, "Compile the training step with XLA.")
     flags.DEFINE_integer("checkpoint_every", defaults.checkpoint_every, "Checkpoint every N generator steps.")
     flags.DEFINE_integer("log_every", defaults.log_every, "TensorBoard scalars every N steps (mean over them).")

@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, export, gans, image_networks, networks
+from tf_colorgan import callbacks, data, evaluation, export, gans, image_networks, networks
 from tf_colorgan.config import Config, ConfigError
 
 UNIT_RANGE_ARCHS = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1]; the others used [-1, 1].
@@ -163,21 +163,23 @@ def run(config):
                  len(split["train"]), len(split["test"]), step, total, steps_per_epoch)
     if step < total:
         batches, render = training_stream(config, model, split, step)
-        model.fit(
-            batches,
-            epochs=-(-total // steps_per_epoch),
-            initial_epoch=step // steps_per_epoch,
-            steps_per_epoch=steps_per_epoch,
-            shuffle=False,
-            callbacks=[
-                callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", render,
-                                     config.log_every, config.image_every),
-                callbacks.Checkpointer(manager, config.checkpoint_every),
-                callbacks.StopAtStep(total),
-                keras.callbacks.TerminateOnNaN(),
-                keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False),
-            ],
-        )
+        run_callbacks = [
+            callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", render,
+                                 config.log_every, config.image_every),
+            callbacks.Checkpointer(manager, config.checkpoint_every),
+            callbacks.StopAtStep(total),
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False),
+        ]
+        if config.fcd_every:
+            unit_range = config.arch in UNIT_RANGE_ARCHS
+            run_callbacks.append(callbacks.PeriodicMetrics(
+                run_dir / "logs" / "steps", config.fcd_every,
+                lambda generator: evaluation.generator_metrics(
+                    lambda z: callbacks.to_uint8(generator(z, training=False), unit_range), config, count=1000),
+                {"classifier_distance": "fcd", "classifier_score": "classifier_score"}))
+        model.fit(batches, epochs=-(-total // steps_per_epoch), initial_epoch=step // steps_per_epoch,
+                  steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=run_callbacks)
     export_generator(config, model.generator, run_dir / "export")
     logging.info("Exported the generator to %s", run_dir / "export")
     return model
