@@ -27,7 +27,6 @@ LEARNING_RATES = {"gan": 1e-4, "lsgan": 1e-4, "ebgan": 1e-3, "wgan": 5e-5, "wgan
 BETA1 = {"wgan_gp": 0.0}  # Adam's beta1 elsewhere: TF's default 0.9, which the report-era code used.
 SAMPLE_DEFAULT_STEPS = 60  # Default length on the built-in sample set: a few minutes on a 2-core CPU.
 DEFAULT_EPOCHS = 8  # GAN_EPOCHS of the original, the default length on every other dataset.
-UNSET = None
 
 
 class ConfigError(ValueError):
@@ -54,8 +53,8 @@ class Config:
     batch_size: int = 4
     jitter: bool = False
     upconvs: bool = False
-    lr: float | None = UNSET
-    beta1: float | None = UNSET
+    lr: float | None = None
+    beta1: float | None = None
     l1: float = 100.0
     l2: float = 0.0
     gan_weight: float = 1.0
@@ -79,8 +78,8 @@ class Config:
     fcd_every: int = 0
     textbook: tuple = ()
     train_mode_inference: bool = True
-    steps: int | None = UNSET
-    epochs: float | None = UNSET
+    steps: int | None = None
+    epochs: float | None = None
     seed: int = 0
     precision: str = "float32"
     jit_compile: bool = False

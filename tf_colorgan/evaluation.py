@@ -38,8 +38,7 @@ def evaluate(run_dir, count=None, batch_size=4):
     split = json.loads((run_dir / "split.json").read_text())
     part = "test" if split["test"] else "train"
     colorize = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
-    step = int(tf.train.load_checkpoint(str(run_dir / "checkpoints")).get_tensor(
-        "g_optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE"))
+    step = int(tf.train.load_checkpoint(str(run_dir / "checkpoints")).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
     out_dir = run_dir / "eval"
     out_dir.mkdir(exist_ok=True)
 

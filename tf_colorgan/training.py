@@ -46,15 +46,15 @@ def objective_options(config):
     """Keyword arguments of the objective's model class (`gans.VARIANTS[config.gan]`)."""
     textbook = config.textbook
     return {
-        "gan": lambda: {"textbook": "gan" in textbook, "epsilon": config.gan_epsilon},
-        "lsgan": lambda: {"sigmoid": config.task == "colorize" and "lsgan" not in textbook,
-                          "batch_mean": config.arch == "lsgan" and "lsgan" not in textbook},
-        "ebgan": lambda: {"margin": config.margin, "hinge": config.ebgan_hinge, "energy_textbook": "ebgan" in textbook,
-                          "pullaway": config.pullaway, "pullaway_textbook": not config.pullaway_original},
-        "wgan": lambda: {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup,
-                         "warmup_steps": config.warmup_steps, "clip": config.clip, "textbook": "wgan" in textbook},
-        "wgan_gp": lambda: {"n_critic": config.n_critic, "gp_weight": config.gp_weight},
-    }[config.gan]()
+        "gan": {"textbook": "gan" in textbook, "epsilon": config.gan_epsilon},
+        "lsgan": {"sigmoid": config.task == "colorize" and "lsgan" not in textbook,
+                  "batch_mean": config.arch == "lsgan" and "lsgan" not in textbook},
+        "ebgan": {"margin": config.margin, "hinge": config.ebgan_hinge, "energy_textbook": "ebgan" in textbook,
+                  "pullaway": config.pullaway, "pullaway_textbook": not config.pullaway_original},
+        "wgan": {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup,
+                 "warmup_steps": config.warmup_steps, "clip": config.clip, "textbook": "wgan" in textbook},
+        "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight},
+    }[config.gan]
 
 
 def build_model(config):
