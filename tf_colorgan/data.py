@@ -72,9 +72,9 @@ def make_split(dataset, seed, data_dir=None):
     """Splits a dataset into train and test items with a seeded shuffle, in the report's proportion.
 
     Args:
-        dataset: 'sample', a folder path, or a TFDS dataset name (e.g. 'celeb_a').
+        dataset: 'sample', a folder path, one of `digits.NAMES`, or a TFDS dataset name (e.g. 'celeb_a').
         seed: shuffle seed.
-        data_dir: TFDS data directory (None: TFDS's default).
+        data_dir: TFDS data directory, or the folder of IDX files for `digits.NAMES` (None: the defaults).
 
     Returns:
         A JSON-serialisable dict: {"source": "folder", "root": str, "train": [relative paths], "test": [...]} or
