@@ -15,7 +15,7 @@ import tensorflow as tf
 from absl import app, flags, logging
 
 from tf_colorgan import evaluation
-from tf_colorgan.config import Config
+from tf_colorgan.config import Config, ConfigError
 
 flags.DEFINE_string("run_dir", None, "A colorization run directory written by train.py.")
 flags.DEFINE_string("generator", None, "The export/ folder of an image-generation run.")
@@ -29,14 +29,24 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
     if (FLAGS.run_dir is None) == (FLAGS.generator is None):
         raise app.UsageError("Pass exactly one of --run_dir (a colorization run) and --generator (an export).")
-    if FLAGS.run_dir is not None:
-        logging.info("%s", evaluation.evaluate(FLAGS.run_dir, FLAGS.count, FLAGS.batch_size))
+    run_dir = pathlib.Path(FLAGS.run_dir) if FLAGS.run_dir else pathlib.Path(FLAGS.generator).parent
+    expected = "colorize" if FLAGS.run_dir else "generate"
+    try:
+        config = Config.from_json((run_dir / "config.json").read_text())
+    except FileNotFoundError:
+        raise app.UsageError(f"No run at '{run_dir}': expected the config.json written by train.py.") from None
+    if config.task != expected:
+        raise app.UsageError(f"'{run_dir}' is a --task={config.task} run: evaluate colorization runs with "
+                             "--run_dir=RUN and image-generation runs with --generator=RUN/export.")
+    if FLAGS.run_dir:
+        logging.info("%s", evaluation.evaluate(run_dir, FLAGS.count, FLAGS.batch_size))
         return
-    export_dir = pathlib.Path(FLAGS.generator)
-    config = Config.from_json((export_dir.parent / "config.json").read_text())
-    signature = tf.saved_model.load(str(export_dir)).signatures["serving_default"]
-    metrics = evaluation.generator_metrics(lambda z: signature(z=z)["images"], config, FLAGS.count or 2000)
-    (export_dir.parent / "generator_metrics.json").write_text(json.dumps(metrics, indent=2))
+    signature = tf.saved_model.load(FLAGS.generator).signatures["serving_default"]
+    try:
+        metrics = evaluation.generator_metrics(lambda z: signature(z=z)["images"], config, FLAGS.count or 2000)
+    except ConfigError as error:
+        raise app.UsageError(str(error)) from None
+    (run_dir / "generator_metrics.json").write_text(json.dumps(metrics, indent=2))
     print(json.dumps(metrics, indent=2))
 
 

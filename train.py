@@ -8,9 +8,11 @@ Examples:
 Running the same command again resumes the run from its last checkpoint. See README.md for every flag.
 """
 
-from absl import app
+import sys
 
-from tf_colorgan import flags, training
+from absl import app, logging
+
+from tf_colorgan import callbacks, flags, training
 from tf_colorgan.config import ConfigError
 
 
@@ -21,6 +23,9 @@ def main(argv):
         training.run(flags.config_from_flags())
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
+    except callbacks.NonFiniteLossError as error:
+        logging.error("%s", error)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

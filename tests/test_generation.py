@@ -66,6 +66,10 @@ def test_flags_override_presets_and_objectives_combine_with_any_networks():
     model = training.build_model(config)
     assert type(model).__name__ == "WGAN" and model.discriminator.output_shape == (None, 1)
     assert make_config(task="generate", experiment="dcgan_mnist", arch="wgan", gan="wgan").size == 64
+    lsun = training.build_model(make_config(task="generate", experiment="lsgan_lsun"))
+    assert lsun.discriminator.output_shape == (None, 25088)  # the LSUN code's least squares on its features
+    other = training.build_model(make_config(task="generate", experiment="lsgan_lsun", gan="gan"))
+    assert other.discriminator.output_shape == (None, 1)  # any other objective gets the FC logits
 
 
 @pytest.mark.parametrize("given, message", [
@@ -73,6 +77,9 @@ def test_flags_override_presets_and_objectives_combine_with_any_networks():
     ({"task": "generate", "experiment": "dcgan_mnist", "gan": "ebgan"}, "ebgan exactly with --arch=ebgan"),
     ({"task": "generate", "experiment": "dcgan_mnist", "size": 64}, "Expected 28, the image size of the dcgan"),
     ({"experiment": "dcgan_mnist"}, "no experiment for --task=colorize"),
+    ({"task": "generate", "experiment": "wgan_celeba", "gan": "wgan_gp"}, "have BatchNorm"),
+    ({"dataset": "fashion_mnist"}, "colour photos for --task=colorize"),
+    ({"seed": -1}, "Expected an integer in \\[0, 2\\*\\*31\\)"),
 ])
 def test_inconsistent_settings_get_one_clear_message(given, message):
     with pytest.raises(ConfigError, match=message):

@@ -6,10 +6,11 @@ import pathlib
 import subprocess
 import sys
 
+import keras
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import training
+from tf_colorgan import callbacks, training
 from tf_colorgan.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -99,3 +100,52 @@ def test_every_objective_trains_from_the_command_line(tmp_path, gan):
     assert json.loads((run_dir / "config.json").read_text())["gan"] == gan
     assert (run_dir / "checkpoints" / "ckpt-2.index").exists()
     assert scalar_steps(run_dir / "logs" / "steps", "d_loss") == [1, 2]
+
+
+class CountingModel(keras.Model):
+    """A real Keras model whose training step t (1, 2, ...) reports d_loss = t through a Mean tracker."""
+
+    def __init__(self):
+        super().__init__()
+        self.generator = None
+        self.global_step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False)
+        self.tracker = keras.metrics.Mean(name="d_loss")
+        self.g_optimizer = self.d_optimizer = keras.optimizers.SGD(0.5)
+
+    @property
+    def metrics(self):
+        return [self.tracker]
+
+    @property
+    def step(self):
+        return self.global_step
+
+    def train_step(self, data):
+        self.global_step.assign_add(1)
+        self.tracker.update_state(tf.cast(self.global_step, tf.float32))
+        return {"d_loss": self.tracker.result()}
+
+
+def test_step_scalars_are_interval_means_across_keras_epoch_resets(tmp_path):
+    """One step per Keras epoch (the sample set at batch 4): Keras resets its trackers every step."""
+    model = CountingModel()
+    model.compile(optimizer=None)
+    blank = lambda generator: tf.zeros([2, 2, 1], tf.uint8)  # noqa: E731 (no images in this test)
+    logger = callbacks.StepLogger(tmp_path / "logs", tmp_path / "samples", blank, log_every=2, image_every=1000)
+    model.fit(tf.data.Dataset.from_tensors(0.0).repeat(), steps_per_epoch=1, epochs=6, verbose=0, callbacks=[logger])
+    values = {}
+    for path in (tmp_path / "logs").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag == "d_loss":
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    assert values == {2: 1.5, 4: 3.5, 6: 5.5}  # means of steps (1, 2), (3, 4), (5, 6)
+
+
+def test_a_non_finite_loss_stops_training_with_a_clear_error():
+    model = CountingModel()
+    model.compile(optimizer=None)
+    model.train_step = lambda data: {"d_loss": tf.constant(float("nan")), "g_loss": tf.constant(1.0)}
+    with pytest.raises(callbacks.NonFiniteLossError, match="Non-finite loss at step 0"):
+        model.fit(tf.data.Dataset.from_tensors(0.0).repeat(), steps_per_epoch=3, epochs=1, verbose=0,
+                  callbacks=[callbacks.StopOnNonFiniteLoss()])

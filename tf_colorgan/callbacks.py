@@ -4,6 +4,7 @@ resumed run's curves, images and checkpoints continue where the previous process
 import pathlib
 
 import keras
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
@@ -44,7 +45,8 @@ class StepLogger(keras.callbacks.Callback):
     """TensorBoard scalars and sample grids against the global step, and the grids as PNGs.
 
     Every `log_every` steps it writes, under `log_dir`, each tracked loss averaged over those steps (from the
-    `keras.metrics.Mean` totals, so nothing is recomputed) and both learning rates. Every `image_every` steps
+    growth of the `keras.metrics.Mean` totals, which Keras resets every epoch; nothing is recomputed) and both
+    learning rates. Every `image_every` steps
     and at the end it writes `render(generator)` as the TensorBoard image "samples" and as
     `samples_dir/step_<step>.png`.
 
@@ -63,19 +65,19 @@ class StepLogger(keras.callbacks.Callback):
         self.render = render
         self.log_every = log_every
         self.image_every = image_every
-        self._last = {}
+        self._epoch_seen, self._interval = {}, {}
 
-    def _interval_means(self):
-        means = {}
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_seen = {}  # Keras resets the trackers before each epoch: their totals restart at 0
+
+    def _accumulate(self):
+        """Adds this step's values (the trackers' growth since the previous step) to the interval sums."""
         for metric in self.model.metrics:
             total, count = float(metric.total), float(metric.count)
-            last_total, last_count = self._last.get(metric.name, (0.0, 0.0))
-            if count < last_count:  # Keras reset the trackers at an epoch start.
-                last_total, last_count = 0.0, 0.0
-            if count > last_count:
-                means[metric.name] = (total - last_total) / (count - last_count)
-            self._last[metric.name] = (total, count)
-        return means
+            seen_total, seen_count = self._epoch_seen.get(metric.name, (0.0, 0.0))
+            interval_total, interval_count = self._interval.get(metric.name, (0.0, 0.0))
+            self._interval[metric.name] = (interval_total + total - seen_total, interval_count + count - seen_count)
+            self._epoch_seen[metric.name] = (total, count)
 
     def write_images(self, step):
         grid = self.render(self.model.generator)
@@ -86,10 +88,12 @@ class StepLogger(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.step)
+        self._accumulate()
         if step % self.log_every == 0:
             with self.writer.as_default(step=step):
-                for name, value in self._interval_means().items():
-                    tf.summary.scalar(name, value)
+                for name, (total, count) in self._interval.items():
+                    tf.summary.scalar(name, total / count)
+                self._interval = {}
                 tf.summary.scalar("learning_rate/generator", float(self.model.g_optimizer.learning_rate))
                 tf.summary.scalar("learning_rate/discriminator", float(self.model.d_optimizer.learning_rate))
         if step % self.image_every == 0:
@@ -100,6 +104,23 @@ class StepLogger(keras.callbacks.Callback):
         if step % self.image_every:
             self.write_images(step)
         self.writer.flush()
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; training stopped before anything was saved or exported."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises `NonFiniteLossError` at the first step whose d_loss or g_loss is not finite (Keras'
+    TerminateOnNaN only watches a "loss" key). Put it first: the callbacks after it never see that step, and the
+    exception skips the final checkpoint and the export, so the last checkpoint stays the last good state."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {name: value for name, value in (logs or {}).items()
+               if name in ("d_loss", "g_loss") and not np.isfinite(float(value))}
+        if bad:
+            raise NonFiniteLossError(f"Non-finite loss at step {int(self.model.step)}: {bad}. Training stopped; "
+                                     "the run keeps its last checkpoint. Try a lower --lr or --textbook forms.")
 
 
 class PeriodicMetrics(keras.callbacks.Callback):

@@ -18,7 +18,8 @@ import re
 from tf_colorgan.presets import EXPERIMENTS
 
 TASKS = ("colorize", "generate")
-ARCHITECTURES = {"mlp": 28, "dcgan": 28, "lsgan": 112, "ebgan": 64, "wgan": 64}  # generation: image size
+IMAGE_SIZES = {"mlp": 28, "dcgan": 28, "lsgan": 112, "ebgan": 64, "wgan": 64}  # image-generation networks
+GRAYSCALE_SETS = ("fashion_mnist", "mnist", "digits")  # tf_colorgan.digits: image generation only
 Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
 TEXTBOOK_FORMS = ("gan", "lsgan", "wgan", "ebgan", "l2")
@@ -100,23 +101,30 @@ class Config:
                                self.experiment)
             if self.arch != "pix2pix":
                 raise _invalid("arch", "'pix2pix' for --task=colorize", self.arch)
+            if self.dataset in GRAYSCALE_SETS:
+                raise _invalid("dataset", "colour photos for --task=colorize ('sample', a folder or a TFDS image "
+                               f"dataset); {GRAYSCALE_SETS} are grayscale sets for --task=generate", self.dataset)
             if self.size <= 0 or self.size % 256:
                 raise _invalid("size", "a positive multiple of 256 (the U-Net halves the image 8 times)", self.size)
         else:
             if self.experiment not in EXPERIMENTS:
                 raise _invalid("experiment", f"one of {tuple(EXPERIMENTS)} for --task=generate", self.experiment)
-            if self.arch not in ARCHITECTURES:
-                raise _invalid("arch", f"one of {tuple(ARCHITECTURES)} for --task=generate", self.arch)
+            if self.arch not in IMAGE_SIZES:
+                raise _invalid("arch", f"one of {tuple(IMAGE_SIZES)} for --task=generate", self.arch)
+            if self.gan == "wgan_gp":
+                raise _invalid("gan", "gan, lsgan, ebgan or wgan for --task=generate (the image-generation critics "
+                               "have BatchNorm, which the gradient penalty's per-sample gradients do not allow)",
+                               self.gan)
             if (self.gan == "ebgan") != (self.arch == "ebgan"):
                 raise _invalid("gan", "ebgan exactly with --arch=ebgan (its discriminator is an auto-encoder)",
                                self.gan)
-            if self.size != ARCHITECTURES[self.arch]:
-                raise _invalid("size", f"{ARCHITECTURES[self.arch]}, the image size of the {self.arch} networks",
+            if self.size != IMAGE_SIZES[self.arch]:
+                raise _invalid("size", f"{IMAGE_SIZES[self.arch]}, the image size of the {self.arch} networks",
                                self.size)
         for name in ("z_discriminator", "z_generator"):
             if getattr(self, name) not in Z_DISTRIBUTIONS:
                 raise _invalid(name, f"one of {Z_DISTRIBUTIONS}", getattr(self, name))
-        if self.fcd_every and (self.task != "generate" or self.dataset not in ("fashion_mnist", "mnist", "digits")):
+        if self.fcd_every and (self.task != "generate" or self.dataset not in GRAYSCALE_SETS):
             raise _invalid("fcd_every", "0 unless --task=generate on fashion_mnist, mnist or digits (the classifier "
                            "distance needs their classifier)", self.fcd_every)
         if self.fcd_every < 0:
@@ -140,6 +148,8 @@ class Config:
                      "extra_generator_step_below", "pullaway"):
             if getattr(self, name) < 0:
                 raise _invalid(name, "a number >= 0", getattr(self, name))
+        if not 0 <= self.seed < 2**31:
+            raise _invalid("seed", "an integer in [0, 2**31)", self.seed)
         if self.clip <= 0:
             raise _invalid("clip", "a number > 0", self.clip)
         if self.steps is not None and self.epochs is not None:
@@ -157,6 +167,12 @@ class Config:
             raise _invalid("beta1", "a number in [0, 1)", self.beta1)
         if not self.run_dir:
             set_("run_dir", str(pathlib.Path("models") / self.run_name))
+
+    @property
+    def z_sampling(self):
+        """The z distribution of sample grids, exports' documentation and the classifier distance: the one the
+        generator trained on (`z_discriminator` when the generator reuses the discriminator's z)."""
+        return self.z_discriminator if self.shared_z else self.z_generator
 
     @property
     def run_name(self):
@@ -205,7 +221,7 @@ def make_config(**given):
         preset = dict(EXPERIMENTS[experiment])
         if "steps" in given or "epochs" in given:  # a given length replaces the preset's
             preset.pop("steps", None), preset.pop("epochs", None)
-        if given.get("arch") in ARCHITECTURES:  # the size follows a given --arch
-            preset["size"] = ARCHITECTURES[given["arch"]]
+        if given.get("arch") in IMAGE_SIZES:  # the size follows a given --arch
+            preset["size"] = IMAGE_SIZES[given["arch"]]
         given = {**preset, **given}
     return Config(**given)

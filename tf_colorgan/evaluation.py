@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_colorgan import classifier_distance, color, data, digits, gans
-from tf_colorgan.config import Config
+from tf_colorgan.config import Config, ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
 
@@ -66,7 +66,7 @@ def evaluate(run_dir, count=None, batch_size=4):
 def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
     """Frechet classifier distance and classifier score of `count` generated samples.
 
-    Samples come from z of `config.z_generator` (seed `config.seed`, stream 1), generated 500 at a time (BatchNorm
+    Samples come from z of `config.z_sampling` (seed `config.seed`, stream 1), generated 500 at a time (BatchNorm
     runs on batch statistics), converted to grayscale and AREA-resized to the dataset's own size when they
     differ. The real side is the first `count` images of the dataset's test split.
 
@@ -81,11 +81,11 @@ def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
         {"fcd", "classifier_score", "n_real", "n_generated", "classifier_test_accuracy", "dataset", "features"}.
     """
     if config.dataset not in digits.NAMES:
-        raise ValueError(f"Invalid value for argument `dataset`. Expected one of {digits.NAMES} for the classifier "
+        raise ConfigError(f"Invalid value for argument `dataset`. Expected one of {digits.NAMES} for the classifier "
                          f"distance. Received: dataset={config.dataset!r}")
     classifier, accuracy = classifier_distance.load_or_train_classifier(config.dataset, cache_dir, config.data_dir)
     real, _ = digits.load_grayscale(config.dataset, config.data_dir, "test")
-    z = gans.sample_z(config.z_generator, [count, config.z_dim], tf.constant([config.seed, 1]))
+    z = gans.sample_z(config.z_sampling, [count, config.z_dim], tf.constant([config.seed, 1]))
     samples = tf.concat([generate(z[i:i + 500]) for i in range(0, count, 500)], axis=0)
     if samples.shape[-1] == 3:
         samples = tf.image.rgb_to_grayscale(samples)

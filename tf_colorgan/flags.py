@@ -10,7 +10,7 @@ import dataclasses
 from absl import flags
 
 from tf_colorgan.config import (
-    ARCHITECTURES,
+    IMAGE_SIZES,
     OBJECTIVES,
     PRECISIONS,
     TASKS,
@@ -31,7 +31,7 @@ def define_flags():
                       "generate: z -> images (its image-generation experiments, see --experiment).")
     flags.DEFINE_enum("experiment", None, tuple(EXPERIMENTS), "Image-generation preset of the original code "
                       "(with --task=generate); any other flag overrides its values.")
-    flags.DEFINE_enum("arch", None, ("pix2pix", *ARCHITECTURES), "Networks: pix2pix (colorization) or, for "
+    flags.DEFINE_enum("arch", None, ("pix2pix", *IMAGE_SIZES), "Networks: pix2pix (colorization) or, for "
                       "generation, the networks of one experiment (mlp, dcgan, lsgan, ebgan, wgan).")
     flags.DEFINE_enum("gan", defaults.gan, OBJECTIVES, "Objective: gan (non-saturating, explicit sigmoid), lsgan "
                       "(sigmoid before the squares), ebgan (auto-encoder D on ab), wgan (clipping, RMSProp), "
@@ -40,7 +40,8 @@ def define_flags():
                         "images, or a TensorFlow Datasets name such as celeb_a.")
     flags.DEFINE_string("data_dir", defaults.data_dir, "TFDS data directory (default: TFDS's own).")
     flags.DEFINE_string("run_dir", "", "Where the run is written; default models/<dataset>_<gan>_"
-                        "l1-<l1>_l2-<l2>. Running the same command again resumes it.")
+                        "l1-<l1>_l2-<l2> (generation: models/<experiment>[_<gan>_<arch>_<dataset> where changed]). "
+                        "Running the same command again resumes it.")
     flags.DEFINE_integer("size", defaults.size, "Training image size: a multiple of 256 for colorization, the "
                          "networks' size for generation (28, 112 or 64).")
     flags.DEFINE_integer("batch_size", defaults.batch_size, "Images per batch (the report's runs: 4).")
@@ -54,8 +55,8 @@ def define_flags():
     flags.DEFINE_float("l2", defaults.l2, "Weight of the L2 term (original: half the sum of squares).")
     flags.DEFINE_float("gan_weight", defaults.gan_weight, "Weight of the adversarial term of the generator loss.")
     flags.DEFINE_integer("n_critic", defaults.n_critic, "WGAN critic updates per generator update.")
-    flags.DEFINE_integer("n_critic_warmup", defaults.n_critic_warmup, "WGAN critic updates while step < 10 and "
-                         "every 500th step.")
+    flags.DEFINE_integer("n_critic_warmup", defaults.n_critic_warmup, "WGAN critic updates while step < "
+                         "--warmup_steps and every 500th step.")
     flags.DEFINE_float("clip", defaults.clip, "WGAN weight clipping bound (the code: 0.005; the report says 0.05).")
     flags.DEFINE_float("margin", defaults.margin, "EBGAN margin m.")
     flags.DEFINE_boolean("ebgan_hinge", defaults.ebgan_hinge, "EBGAN D loss max(0, m - E_fake) (the code's final "
@@ -72,7 +73,7 @@ def define_flags():
     flags.DEFINE_enum("z_discriminator", defaults.z_discriminator, Z_DISTRIBUTIONS, "Generation: z of the "
                       "discriminator updates: uniform U(-1,1), normal N(0,1), normal_m1 N(-1,1) (the original's).")
     flags.DEFINE_enum("z_generator", defaults.z_generator, Z_DISTRIBUTIONS, "Generation: z of the generator "
-                      "updates (with --shared_z: only of the sample grids).")
+                      "updates (unused with --shared_z).")
     flags.DEFINE_boolean("shared_z", defaults.shared_z, "Generation: the generator updates reuse the first "
                          "discriminator update's z.")
     flags.DEFINE_float("pullaway", defaults.pullaway, "EBGAN: weight of the pull-away term (EBGAN-PT: 0.1).")
@@ -85,17 +86,18 @@ def define_flags():
                       "logits; wgan = linear critic; ebgan = per-sample MSE energy; l2 = mean squared error.")
     flags.DEFINE_boolean("train_mode_inference", defaults.train_mode_inference, "BatchNorm on batch statistics "
                          "and dropout also at inference and in the export (the original's eval.py).")
-    flags.DEFINE_integer("steps", defaults.steps, "Generator steps of the whole run, counted from its start "
-                         "(default: 60 on the sample set, otherwise 8 epochs).")
+    flags.DEFINE_integer("steps", defaults.steps, "Training iterations (D updates + G updates) of the whole "
+                         "run, counted from its start (default: 60 on the sample set, otherwise 8 epochs; "
+                         "generation: per preset).")
     flags.DEFINE_float("epochs", defaults.epochs, "Passes over the training split (train_size // batch_size "
-                       "generator steps each), instead of --steps.")
+                       "iterations each), instead of --steps.")
     flags.DEFINE_integer("seed", defaults.seed, "Seed of the split, the initial weights and the data order.")
     flags.DEFINE_enum("precision", defaults.precision, PRECISIONS, "Keras dtype policy: float32, mixed_bfloat16 "
                       "(CPUs with AVX512-BF16, TPUs, recent GPUs) or mixed_float16 (GPUs, with loss scaling).")
     flags.DEFINE_integer("fcd_every", defaults.fcd_every, "Generation on fashion_mnist/mnist/digits: log the "
                          "Frechet classifier distance and classifier score of 1,000 samples every N steps (0: off).")
     flags.DEFINE_boolean("jit_compile", defaults.jit_compile, "Compile the training step with XLA.")
-    flags.DEFINE_integer("checkpoint_every", defaults.checkpoint_every, "Checkpoint every N generator steps.")
+    flags.DEFINE_integer("checkpoint_every", defaults.checkpoint_every, "Checkpoint every N iterations.")
     flags.DEFINE_integer("log_every", defaults.log_every, "TensorBoard scalars every N steps (mean over them).")
     flags.DEFINE_integer("image_every", defaults.image_every, "TensorBoard image grids and samples/*.png every "
                          "N steps.")

@@ -24,12 +24,10 @@ import tensorflow as tf
 
 from tf_colorgan import losses
 
-Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
-
 
 def sample_z(distribution, shape, seed):
     """z of `shape` from U(-1, 1) ("uniform"), N(0, 1) ("normal") or N(-1, 1) ("normal_m1", what the original's
-    `np.random.normal(-1.0, 1.0)` drew), with a stateless `seed` (int tensor [2])."""
+    `np.random.normal(-1.0, 1.0)` drew), with a stateless `seed` (int32 or int64 tensor [2])."""
     if distribution == "uniform":
         return tf.random.stateless_uniform(shape, seed, -1.0, 1.0)
     return tf.random.stateless_normal(shape, seed, mean=-1.0 if distribution == "normal_m1" else 0.0)
@@ -98,7 +96,7 @@ class Generation:
             stream = tf.where(index == 0, 0, index + 2)
         else:
             stream = index + 2
-        seed = tf.stack([tf.cast(step, tf.int32) + self.seed * 1_000_003, stream])
+        seed = tf.stack([tf.cast(step, tf.int64) + self.seed * 1_000_003, tf.cast(stream, tf.int64)])
         z = sample_z(distribution, [tf.shape(images)[0], self.z_dim], seed)
         return z, None, images
 
@@ -145,7 +143,7 @@ class AdversarialModel(keras.Model):
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Attaches one optimizer per network and creates their slots (float16 needs LossScaleOptimizers)."""
-        super().compile(**kwargs)
+        super().compile(optimizer=None, **kwargs)  # not Keras' default RMSprop: the two below do the work
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         d_optimizer.build(self.discriminator.trainable_weights)
@@ -157,7 +155,8 @@ class AdversarialModel(keras.Model):
 
     @property
     def step(self):
-        """The global step: training iterations so far (one per `train_step`, int64 variable)."""
+        """The global step: training iterations so far (one per `train_step`: its discriminator updates and
+        generator updates; int64 variable)."""
         return self.global_step
 
     def call(self, inputs, training=False):

@@ -31,7 +31,9 @@ def build_networks(config):
     try:
         if config.task == "generate":
             make_generator, make_discriminator = image_networks.ARCHITECTURES[config.arch]
-            options = {"features_output": "lsgan" not in config.textbook} if config.arch == "lsgan" else {}
+            # The LSUN code scored D's conv features (least squares on their batch mean), only with that loss.
+            features = config.gan == "lsgan" and "lsgan" not in config.textbook
+            options = {"features_output": features} if config.arch == "lsgan" else {}
             return make_generator(z_dim=config.z_dim), make_discriminator(**options)
         generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference)
         if config.gan == "ebgan":
@@ -128,7 +130,7 @@ def training_stream(config, model, split, step):
     channels = image_networks.IMAGE_SHAPES[config.arch][-1]
     batches = data.generation_batches(split, config.size, channels, unit_range, config.batch_size,
                                       model.batches_per_step, step, config.central_crop, config.seed)
-    z = gans.sample_z(config.z_generator, [config.sample_count, config.z_dim], tf.constant([config.seed, 0]))
+    z = gans.sample_z(config.z_sampling, [config.sample_count, config.z_dim], tf.constant([config.seed, 0]))
     return batches, lambda generator: callbacks.tile(
         callbacks.to_uint8(generator(z, training=False), unit_range), min(GRID_COLUMNS, config.sample_count))
 
@@ -164,11 +166,11 @@ def run(config):
     if step < total:
         batches, render = training_stream(config, model, split, step)
         run_callbacks = [
+            callbacks.StopOnNonFiniteLoss(),  # first: nothing below logs, saves or exports a NaN step
             callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", render,
                                  config.log_every, config.image_every),
             callbacks.Checkpointer(manager, config.checkpoint_every),
             callbacks.StopAtStep(total),
-            keras.callbacks.TerminateOnNaN(),
             keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False),
         ]
         if config.fcd_every:
