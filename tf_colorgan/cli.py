@@ -1,0 +1,85 @@
+"""`tf-colorgan colorize`: colorize photographs with a trained run, from the command line.
+
+    tf-colorgan colorize --model models/sample_lsgan_l1-100_l2-0 old_photo.jpg scans/ -o coloured/
+
+`--model` takes a run directory or its `export/` folder; inputs are image files or folders (searched
+recursively; JPEG, PNG, BMP, GIF, WebP) of any size. Each output is a PNG at the input's own resolution (the
+colour is predicted at the training size and recombined with the photo's full-resolution lightness), written
+to the output folder under the input's name (with its sub-folder, for inputs found in a folder). A file that
+cannot be read or decoded is reported and skipped; the others go on, and the exit status is 1 if any failed.
+"""
+
+import argparse
+import pathlib
+import sys
+
+import keras
+import tensorflow as tf
+
+from tf_colorgan import data
+
+
+def find_export(model):
+    """The SavedModel folder of `model` (a run directory or an export folder), or a clear ValueError."""
+    model = pathlib.Path(model)
+    for candidate in (model / "export", model):
+        if (candidate / "saved_model.pb").is_file():
+            return candidate
+    raise ValueError(f"Invalid value for argument `--model`. Expected a run directory written by train.py or its "
+                     f"export/ folder (holding saved_model.pb). Received: --model={model}")
+
+
+def expand_inputs(inputs):
+    """[(path, output name)] for files and the images found under folders (keeping their sub-folders)."""
+    found = []
+    for item in map(pathlib.Path, inputs):
+        if item.is_dir():
+            found += [(pathlib.Path(p), pathlib.Path(p).relative_to(item)) for p in data.list_images(item)]
+        else:
+            found.append((item, pathlib.Path(item.name)))
+    return found
+
+
+def colorize_files(export_dir, inputs, out_dir):
+    """Colorizes every input into `out_dir`; returns {input path: error message} of the files it skipped."""
+    colorize = tf.saved_model.load(str(export_dir)).signatures["serving_default"]
+    out_dir = pathlib.Path(out_dir)
+    files = expand_inputs(inputs)
+    progress = keras.utils.Progbar(len(files), unit_name="photo")
+    failed = {}
+    for path, name in files:
+        try:
+            image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+            colorized = colorize(images=image[tf.newaxis])["colorized"][0]
+        except (tf.errors.OpError, OSError) as error:
+            failed[str(path)] = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(f"\nskipped {path}: {failed[str(path)]}", file=sys.stderr)
+        else:
+            target = (out_dir / name).with_suffix(".png")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tf.io.write_file(str(target), tf.io.encode_png(colorized))
+        progress.add(1)
+    return failed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="tf-colorgan", description="Colorize photographs with tf_colorgan.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    colorize = commands.add_parser("colorize", help="colorize image files or folders with a trained run")
+    colorize.add_argument("--model", required=True, help="run directory (models/RUN) or its export/ folder")
+    colorize.add_argument("inputs", nargs="+", help="image files or folders")
+    colorize.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
+    args = parser.parse_args(argv)
+    try:
+        export_dir = find_export(args.model)
+        missing = [item for item in args.inputs if not pathlib.Path(item).exists()]
+        if missing:
+            raise ValueError(f"Invalid inputs: expected image files or folders. Received missing path(s): {missing}")
+        failed = colorize_files(export_dir, args.inputs, args.out)
+    except ValueError as error:  # includes ConfigError for a folder without images
+        parser.error(str(error))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
