@@ -4,6 +4,10 @@ Colorization: colorize the run's held-out test images with its export and score 
     python eval.py --run_dir=models/sample_lsgan_l1-100_l2-0
 writes models/.../eval/<step>_<i>_col.png, <step>_<i>_true.png and metrics.json.
 
+Compare colorization runs on one image set (metrics.json/.csv, the report's Figure 6 as figure.png, index.html):
+    python eval.py --models models/RUN_A models/RUN_B --dataset=sample --out comparison/
+    python eval.py --models models/RUN_A models/RUN_B --dataset=/path/to/bw_photos --true_gray --out bw/
+
 Image generation: Frechet classifier distance and classifier score of the exported generator's samples:
     python eval.py --generator=models/dcgan_mnist/export --count=2000
 """
@@ -19,6 +23,10 @@ from tf_colorgan.config import Config, ConfigError
 
 flags.DEFINE_string("run_dir", None, "A colorization run directory written by train.py.")
 flags.DEFINE_string("generator", None, "The export/ folder of an image-generation run.")
+flags.DEFINE_list("models", None, "Colorization run directories to compare on --dataset.")
+flags.DEFINE_string("dataset", "sample", "With --models: 'sample', a folder of images or a TFDS name.")
+flags.DEFINE_string("out", "comparison", "With --models: the output folder.")
+flags.DEFINE_boolean("true_gray", False, "With --models: photos without a colour original (colourfulness only).")
 flags.DEFINE_integer("count", None, "Colorization: only the first N test images. Generation: samples (2000).")
 flags.DEFINE_integer("batch_size", 4, "Colorization: images per batch through the export (batch statistics).")
 FLAGS = flags.FLAGS
@@ -27,8 +35,17 @@ FLAGS = flags.FLAGS
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    if (FLAGS.run_dir is None) == (FLAGS.generator is None):
-        raise app.UsageError("Pass exactly one of --run_dir (a colorization run) and --generator (an export).")
+    if [FLAGS.run_dir, FLAGS.generator, FLAGS.models].count(None) != 2:
+        raise app.UsageError("Pass exactly one of --run_dir (a colorization run), --models (colorization runs to "
+                             "compare) and --generator (an image-generation export).")
+    if FLAGS.models:
+        try:
+            results = evaluation.compare(FLAGS.models, FLAGS.dataset, FLAGS.out, FLAGS.count, true_gray=FLAGS.true_gray)
+        except (ConfigError, FileNotFoundError) as error:
+            raise app.UsageError(str(error)) from None
+        for label, result in results["models"].items():
+            print(label, {name: round(stats["mean"], 4) for name, stats in result["summary"].items()})
+        return
     run_dir = pathlib.Path(FLAGS.run_dir) if FLAGS.run_dir else pathlib.Path(FLAGS.generator).parent
     expected = "colorize" if FLAGS.run_dir else "generate"
     try:

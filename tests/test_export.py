@@ -83,3 +83,21 @@ def test_colorize_of_a_gray_ab_prediction_returns_the_gray_photo():
     l_in = color.rgb_to_lab(tf.cast(images, tf.float32) / 255.0)[..., 0]
     l_out = color.rgb_to_lab(tf.cast(gray, tf.float32) / 255.0)[..., 0]
     assert float(tf.reduce_max(tf.abs(l_in - l_out))) < 0.5
+
+
+def test_tensorflow_serving_tools_read_and_run_the_export(deterministic_export, tmp_path):
+    """`saved_model_cli show` and `saved_model_cli run` (TensorFlow Serving's own checks) on a real photo."""
+    _, path = deterministic_export
+    shown = subprocess.run(["saved_model_cli", "show", "--dir", str(path), "--tag_set", "serve",
+                            "--signature_def", "serving_default"], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "inputs['images']" in shown.stdout and "outputs['colorized']" in shown.stdout
+    assert shown.stdout.count("DT_UINT8") == 2 and shown.stdout.count("shape: (-1, -1, -1, 3)") == 2
+    photo = read_photo("chelsea.jpg").numpy()
+    np.save(tmp_path / "photo.npy", photo)
+    ran = subprocess.run(["saved_model_cli", "run", "--dir", str(path), "--tag_set", "serve", "--signature_def",
+                          "serving_default", "--inputs", f"images={tmp_path / 'photo.npy'}", "--outdir",
+                          str(tmp_path / "out")], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    output = np.load(tmp_path / "out" / "colorized.npy")
+    assert output.shape == photo.shape and output.dtype == np.uint8

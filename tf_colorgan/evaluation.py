@@ -94,3 +94,71 @@ def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
     metrics = classifier_distance.evaluate_samples(classifier, real[:count], samples.numpy())
     return {**metrics, "classifier_test_accuracy": accuracy, "dataset": config.dataset,
             "features": f"{classifier_distance.FEATURE_DIM}-d penultimate layer of a CNN trained on {config.dataset}"}
+
+
+def model_label(config):
+    """The report's column title of a colorization run, e.g. "LSGAN L1=100 L2=0"."""
+    return f"{config.gan.upper().replace('_', '-')} L1={config.l1:g} L2={config.l2:g}"
+
+
+def evaluation_images(dataset, size, count=None, data_dir=None):
+    """uint8 [N, size, size, 3] evaluation images: every image of `dataset` ('sample', a folder or a TFDS name),
+    in Lab AREA-resized to size x size and back to RGB (so the truth is round-tripped through Lab)."""
+    split = data.make_split(dataset, seed=0, data_dir=data_dir)
+    split = {**split, "train": split["train"] + split["test"]}
+    images = data.images(split, "train").take(count if count is not None else -1)
+
+    def truth(rgb):
+        lab = tf.image.resize(color.rgb_to_lab(rgb), [size, size], method="area")
+        return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
+
+    return np.stack([image.numpy() for image in images.map(truth)])
+
+
+def gray_baseline(images):
+    """The images with ab = 0 (their own lightness only), uint8 [N, H, W, 3]."""
+    l_channel, ab = color.normalize_lab(color.rgb_to_lab(tf.cast(images, tf.float32) / 255.0))
+    return tf.cast(tf.round(color.lab_to_rgb(color.denormalize_lab(l_channel, tf.zeros_like(ab))) * 255.0),
+                   tf.uint8).numpy()
+
+
+def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4):
+    """Colorizes one evaluation set with several runs' exports and scores each against the truth.
+
+    Writes into `out_dir`: metrics.json and metrics.csv (per model and for the gray baseline: mean and std over
+    images of every `metrics.image_metrics` value, plus the protocol), figure.png (the report's Figure 6 layout:
+    a row per image, columns input, each model, truth) and index.html (the table and every image). With
+    `true_gray` the photos have no colour original: only the input and the outputs, scored by colourfulness.
+
+    Returns:
+        The metrics dict written to metrics.json.
+    """
+    from tf_colorgan import metrics, report  # report draws with matplotlib: imported only here
+
+    out_dir = pathlib.Path(out_dir)
+    truths = evaluation_images(dataset, size, count, data_dir)
+    columns = {"Gray (ab = 0)": gray_baseline(truths)}
+    configs = {}
+    for run_dir in map(pathlib.Path, run_dirs):
+        config = Config.from_json((run_dir / "config.json").read_text())
+        colorize = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
+        outputs = [colorize(images=truths[i:i + batch_size])["colorized"].numpy()
+                   for i in range(0, len(truths), batch_size)]
+        label = model_label(config)
+        if label in columns:
+            label = f"{label} ({run_dir.name})"
+        columns[label], configs[label] = np.concatenate(outputs), str(run_dir)
+    results = {"protocol": {"dataset": dataset, "images": len(truths), "resize": f"Lab AREA resize to {size}x{size}",
+                            "truth_round_tripped_through_lab": True, "rgb": "uint8", "batch_size": batch_size,
+                            "true_gray": true_gray},
+               "models": {}}
+    for label, outputs in columns.items():
+        if true_gray:
+            per_image = [{"colourfulness": metrics.colourfulness(image),
+                          "colourfulness_abs": metrics.colourfulness(image, absolute=True)} for image in outputs]
+        else:
+            per_image = [metrics.image_metrics(o, t) for o, t in zip(outputs, truths)]
+        results["models"][label] = {"run": configs.get(label, "baseline"), "summary": metrics.summarize(per_image),
+                                    "per_image": per_image}
+    report.write(out_dir, results, truths, columns, true_gray)
+    return results

@@ -1,0 +1,67 @@
+"""eval.py --models: several runs on one image set, scored against the truth and the gray baseline."""
+
+import csv
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tf_colorgan import data, evaluation, export, networks
+from tf_colorgan.config import Config
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two run directories (config.json + export) with randomly initialised colorizers."""
+    made = []
+    for gan, l1, l2 in (("lsgan", 100.0, 0.0), ("wgan", 0.0, 1.0)):
+        run = tmp_path_factory.mktemp(gan)
+        (run / "config.json").write_text(Config(gan=gan, l1=l1, l2=l2, train_mode_inference=False).to_json())
+        export.export_colorizer(networks.unet_generator(train_mode_inference=False), 256, run / "export")
+        made.append(run)
+    return made
+
+
+def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
+    out = tmp_path / "comparison"
+    result = subprocess.run([sys.executable, "-m", "eval", f"--models={runs[0]},{runs[1]}", "--dataset=sample",
+                             "--count=4", f"--out={out}"], capture_output=True, text=True,
+                            cwd=data.SAMPLE_DIR.parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((out / "metrics.json").read_text())
+    assert list(results["models"]) == ["Gray (ab = 0)", "LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"]
+    assert results["protocol"]["images"] == 4 and results["protocol"]["truth_round_tripped_through_lab"]
+    gray = results["models"]["Gray (ab = 0)"]["summary"]
+    assert gray["colourfulness"]["mean"] < 1.0  # the baseline has (almost) no colour: rounding only
+    assert gray["psnr"]["mean"] > 15 and 0 < gray["auc"]["mean"] <= 100
+    with open(out / "metrics.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 3 * len(gray) and {row["model"] for row in rows} == set(results["models"])
+    page = (out / "index.html").read_text()
+    sources = re.findall(r'src="([^"]+)"', page)
+    assert len(sources) == 4 * 4  # 4 photos x (gray, two models, truth)
+    assert all((out / source).is_file() for source in sources) and "LSGAN L1=100 L2=0" in page
+    assert Image.open(out / "figure.png").size[0] > 500
+
+
+def test_true_gray_photos_are_scored_by_colourfulness_only(runs, tmp_path):
+    photos = tmp_path / "bw"
+    photos.mkdir()
+    for name in ("rocket.jpg", "grace_hopper.jpg"):
+        Image.open(data.SAMPLE_DIR / name).convert("L").save(photos / name.replace(".jpg", ".png"))
+    results = evaluation.compare(runs, str(photos), tmp_path / "out", true_gray=True)
+    for result in results["models"].values():
+        assert set(result["summary"]) == {"colourfulness", "colourfulness_abs"}
+    assert results["models"]["Gray (ab = 0)"]["summary"]["colourfulness"]["mean"] < 1.0
+    assert not (tmp_path / "out" / "images" / "truth").exists()
+
+
+def test_gray_baseline_keeps_lightness_and_removes_colour():
+    truths = evaluation.evaluation_images("sample", 256, count=2)
+    gray = evaluation.gray_baseline(truths).astype(int)
+    assert gray.shape == truths.shape == (2, 256, 256, 3)
+    assert np.abs(gray[..., 0] - gray[..., 1]).max() <= 1 and np.abs(gray[..., 1] - gray[..., 2]).max() <= 1
