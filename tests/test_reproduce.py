@@ -1,0 +1,41 @@
+"""python -m tf_colorgan.reproduce: the report's configurations, trained and compared (two of them, briefly)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tf_colorgan import reproduce
+from tf_colorgan.config import ConfigError
+
+
+def test_configurations_are_the_reports_eight_with_their_learning_rates():
+    assert list(reproduce.CONFIGURATIONS) == ["gan_l1", "gan_l2", "lsgan_l1", "lsgan_l2", "ebgan_l1", "ebgan_l2",
+                                              "wgan_l1", "wgan_l2"]
+    assert reproduce.CONFIGURATIONS["gan_l2"] == ("gan", 0.0, 1.0, 2e-5)
+    assert reproduce.CONFIGURATIONS["ebgan_l1"][3] == 1e-3 and reproduce.CONFIGURATIONS["wgan_l2"][3] == 5e-5
+
+
+def test_two_configurations_train_and_are_compared(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "tf_colorgan.reproduce", "--figure=6", "--dataset=sample", "--steps=1",
+         "--only=lsgan_l1,wgan_l2", "--n_critic_warmup=1", f"--models_dir={tmp_path / 'runs'}",
+         f"--out={tmp_path / 'out'}"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert runs == ["sample_lsgan_l1-100_l2-0", "sample_wgan_l1-0_l2-1"]
+    config = json.loads((tmp_path / "runs" / "sample_wgan_l1-0_l2-1" / "config.json").read_text())
+    assert (config["lr"], config["steps"]) == (5e-5, 1)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert list(metrics["models"]) == ["Gray (ab = 0)", "LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"]
+    assert metrics["protocol"]["images"] == 6
+
+
+@pytest.mark.parametrize("kwargs, message", [({"figure": 5}, "Expected 6 or 7"),
+                                             ({"figure": 7}, "needs --true_gray_dir"),
+                                             ({"figure": 6, "only": ["gan_l3"]}, "Received: \\['gan_l3'\\]")])
+def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        reproduce.reproduce(dataset="sample", models_dir=tmp_path, out=tmp_path / "out", **kwargs)
+    assert list(tmp_path.iterdir()) == []
