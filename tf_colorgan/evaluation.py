@@ -21,10 +21,16 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import classifier_distance, color, data, digits, gans
+from tf_colorgan import callbacks, classifier_distance, color, data, digits, gans
 from tf_colorgan.config import Config, ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
+
+
+def lab_round_trip(rgb, size):
+    """The evaluation truth: sRGB [H, W, 3] in [0, 1] -> Lab, AREA-resized to size x size -> RGB uint8."""
+    lab = tf.image.resize(color.rgb_to_lab(rgb), [size, size], method="area")
+    return callbacks.to_uint8(color.lab_to_rgb(lab))
 
 
 def evaluate(run_dir, count=None, batch_size=4):
@@ -42,11 +48,8 @@ def evaluate(run_dir, count=None, batch_size=4):
     out_dir = run_dir / "eval"
     out_dir.mkdir(exist_ok=True)
 
-    def truth(rgb):
-        lab = tf.image.resize(color.rgb_to_lab(rgb), [config.size] * 2, method="area")
-        return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
-
-    images = data.images(split, part).take(count if count is not None else -1).map(truth).batch(batch_size)
+    images = data.images(split, part).take(count if count is not None else -1)
+    images = images.map(lambda rgb: lab_round_trip(rgb, config.size)).batch(batch_size)
     psnr, ssim, index = [], [], 0
     for true_batch in images:
         predicted = colorize(images=true_batch)["colorized"]
@@ -107,19 +110,13 @@ def evaluation_images(dataset, size, count=None, data_dir=None):
     split = data.make_split(dataset, seed=0, data_dir=data_dir)
     split = {**split, "train": split["train"] + split["test"]}
     images = data.images(split, "train").take(count if count is not None else -1)
-
-    def truth(rgb):
-        lab = tf.image.resize(color.rgb_to_lab(rgb), [size, size], method="area")
-        return tf.cast(tf.round(color.lab_to_rgb(lab) * 255.0), tf.uint8)
-
-    return np.stack([image.numpy() for image in images.map(truth)])
+    return np.stack([image.numpy() for image in images.map(lambda rgb: lab_round_trip(rgb, size))])
 
 
 def gray_baseline(images):
     """The images with ab = 0 (their own lightness only), uint8 [N, H, W, 3]."""
     l_channel, ab = color.normalize_lab(color.rgb_to_lab(tf.cast(images, tf.float32) / 255.0))
-    return tf.cast(tf.round(color.lab_to_rgb(color.denormalize_lab(l_channel, tf.zeros_like(ab))) * 255.0),
-                   tf.uint8).numpy()
+    return callbacks.to_uint8(color.lab_to_rgb(color.denormalize_lab(l_channel, tf.zeros_like(ab)))).numpy()
 
 
 def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4):
