@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, evaluation, export, gans, image_networks, networks
+from tf_colorgan import callbacks, data, evaluation, export, gans, image_networks, networks, optimizers
 from tf_colorgan.config import Config, ConfigError
 
 UNIT_RANGE_ARCHS = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1]; the others used [-1, 1].
@@ -75,13 +75,14 @@ def build_model(config):
 
 
 def make_optimizer(config):
-    """RMSProp(lr, rho 0.9, epsilon 1e-10) for WGAN as TF1's defaults, otherwise Adam(lr, beta1, 0.999 or 0.9
-    for WGAN-GP, epsilon 1e-8 as TF1); wrapped for loss scaling under mixed_float16."""
+    """TF1's RMSProp(lr, rho 0.9, epsilon 1e-10, mean square from 1) for WGAN, otherwise Adam(lr, beta1, 0.999 or
+    0.9 for WGAN-GP, epsilon 1e-8 as TF1), both on TF's fused kernels (`tf_colorgan.optimizers`); wrapped for
+    loss scaling under mixed_float16."""
     if config.gan == "wgan":
-        optimizer = keras.optimizers.RMSprop(config.lr, rho=0.9, momentum=0.0, epsilon=1e-10)
+        optimizer = optimizers.RMSprop(config.lr, rho=0.9, momentum=0.0, epsilon=1e-10)
     else:
         beta2 = 0.9 if config.gan == "wgan_gp" else 0.999
-        optimizer = keras.optimizers.Adam(config.lr, beta_1=config.beta1, beta_2=beta2, epsilon=1e-8)
+        optimizer = optimizers.Adam(config.lr, beta_1=config.beta1, beta_2=beta2, epsilon=1e-8)
     if config.precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
