@@ -6,7 +6,8 @@ import tensorflow as tf
 from skimage import color as skcolor
 from skimage import data as skdata
 
-from tf_colorgan.color import AB_SCALE, L_SCALE, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
+from tf_colorgan.color import (AB_SCALE, L_SCALE, denormalize_lab, lab_to_rgb, normalize_lab,
+                               normalized_lightness_of_uint8, rgb_to_lab)
 
 PHOTOS = {"astronaut": skdata.astronaut, "chelsea": skdata.chelsea,
           "coffee": skdata.coffee}
@@ -162,6 +163,19 @@ def test_xla_matches_eager():
                                atol=1e-5)
     np.testing.assert_allclose(rgb_xla.numpy(), lab_to_rgb(lab).numpy(),
                                rtol=0, atol=1e-5)
+
+
+def test_lightness_of_uint8_is_the_l_of_the_full_conversion_for_every_level():
+    levels = np.arange(256, dtype=np.uint8)
+    colours = np.stack(np.meshgrid(levels, levels[::15], levels[::15], indexing="ij"), -1).reshape(-1, 3)
+    colours = np.concatenate([colours, skdata.astronaut().reshape(-1, 3)[::97]])
+    expected, _ = normalize_lab(rgb_to_lab(colours.astype(np.float32) / 255.0))
+    fast = normalized_lightness_of_uint8(tf.constant(colours))
+    assert fast.shape == (len(colours), 1) and fast.dtype == tf.float32
+    np.testing.assert_allclose(fast.numpy(), expected.numpy(), rtol=0, atol=2e-6)
+    xla = tf.function(normalized_lightness_of_uint8, jit_compile=True)(tf.constant(colours))
+    np.testing.assert_allclose(xla.numpy(), expected.numpy(), rtol=0, atol=2e-6)
+    np.testing.assert_allclose(fast.numpy()[[0, 256 * 18 * 18 - 1]], [[-1.0], [1.0]], atol=2e-6)  # black, white
 
 
 @pytest.mark.parametrize("spec_shape, shape", [

@@ -101,3 +101,19 @@ def test_tensorflow_serving_tools_read_and_run_the_export(deterministic_export, 
     assert ran.returncode == 0, ran.stderr[-2000:]
     output = np.load(tmp_path / "out" / "colorized.npy")
     assert output.shape == photo.shape and output.dtype == np.uint8
+
+
+def test_large_photos_take_the_xla_path_with_the_same_colours():
+    """Above `XLA_MIN_PIXELS` the per-pixel maths is compiled; both paths give what the plain float conversion
+    gives (1 level of uint8 rounding at most), on a real photo upscaled to 1.2 megapixels and on a crop of it."""
+    photo = tf.cast(tf.image.resize(read_photo("astronaut.jpg"), [1024, 1200]), tf.uint8)
+    assert 1024 * 1200 >= export.XLA_MIN_PIXELS > 512 * 600
+    ab_of = lambda l_channel, training: tf.concat([0.3 * l_channel, -0.2 * l_channel], -1)  # noqa: E731
+    for images in (photo, photo[:, :512, :600]):
+        lightness, _ = color.normalize_lab(color.rgb_to_lab(tf.cast(images, tf.float32) / 255.0))
+        ab = ab_of(tf.image.resize(lightness, [256, 256], method="area"), False)
+        ab = tf.image.resize(ab, images.shape[1:3])
+        expected = (color.lab_to_rgb(color.denormalize_lab(lightness, ab)).numpy() * 255).round().astype(int)
+        colorized = export.colorize(ab_of, images, 256).numpy().astype(int)
+        assert np.abs(colorized - expected).max() <= 1
+        assert np.abs(colorized - images.numpy()).max() > 20  # the colours did change

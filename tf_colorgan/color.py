@@ -54,6 +54,16 @@ def _mix(x, matrix):
                      for m0, m1, m2 in matrix], axis=-1)
 
 
+def _linearize(rgb):
+    """sRGB companding undone: rgb / 12.92 below the knee, ((rgb + 0.055) / 1.055)^2.4 above."""
+    return tf.where(rgb <= _SRGB_KNEE, rgb / 12.92, ((tf.maximum(rgb, _SRGB_KNEE) + 0.055) / 1.055) ** 2.4)
+
+
+def _cie_f(t):
+    """CIE f(t): t^(1/3) above (6/29)^3, else t / (3 (6/29)^2) + 4/29."""
+    return tf.where(t > _EPS**3, tf.maximum(t, _EPS**3) ** (1.0 / 3.0), t / (3.0 * _EPS**2) + 4.0 / 29.0)
+
+
 def rgb_to_lab(rgb):
     """Converts sRGB to CIE Lab (D65).
 
@@ -74,14 +84,28 @@ def rgb_to_lab(rgb):
         TypeError: If `rgb` is not floating point.
     """
     rgb = _prepare(rgb, "rgb", "R, G, B")
-    lin = tf.where(rgb <= _SRGB_KNEE, rgb / 12.92,
-                   ((tf.maximum(rgb, _SRGB_KNEE) + 0.055) / 1.055) ** 2.4)
-    t = _mix(lin, _RGB_TO_XYZ) / tf.constant(_WHITE, rgb.dtype)
-    f = tf.where(t > _EPS**3, tf.maximum(t, _EPS**3) ** (1.0 / 3.0),
-                 t / (3.0 * _EPS**2) + 4.0 / 29.0)
+    t = _mix(_linearize(rgb), _RGB_TO_XYZ) / tf.constant(_WHITE, rgb.dtype)
+    f = _cie_f(t)
     fx, fy, fz = f[..., 0], f[..., 1], f[..., 2]
     return tf.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)],
                     axis=-1)
+
+
+def normalized_lightness_of_uint8(images):
+    """L' = L / 50 - 1 of uint8 sRGB images, the first output of `normalize_lab(rgb_to_lab(images / 255))`,
+    computed for L alone: linearised values from a 256-entry table, Y = M[1] @ lin, L = 116 f(Y) - 16.
+
+    Args:
+        images: uint8 tensor `[..., 3]`.
+
+    Returns:
+        float32 `[..., 1]` in [-1, 1].
+    """
+    table = _linearize(tf.range(256, dtype=tf.float32) / 255.0)
+    lin = tf.gather(table, tf.cast(images, tf.int32))
+    r, g, b = (float(m) for m in _RGB_TO_XYZ[1])
+    y = r * lin[..., 0:1] + g * lin[..., 1:2] + b * lin[..., 2:3]
+    return (116.0 * _cie_f(y) - 16.0) / L_SCALE - 1.0
 
 
 def lab_to_rgb(lab):

@@ -15,12 +15,35 @@ from tf_colorgan import callbacks, color
 SIGNATURE = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
 
 
+XLA_MIN_PIXELS = 1 << 20
+"""Batches of at least this many pixels run the per-pixel colour maths under XLA, which fuses it into one pass
+(a 12-megapixel photo: 0.75 -> 0.06 s in, 0.73 -> 0.37 s out, on 2 CPU cores) but compiles once per new image
+size (~0.2 s); smaller batches run it op by op."""
+
+
+def _per_pixel(function):
+    """`function` under XLA for batches of at least `XLA_MIN_PIXELS` pixels, else as is (same values)."""
+    compiled = tf.function(function, jit_compile=True)
+
+    def run(images, *args):
+        large = tf.reduce_prod(tf.shape(images, tf.int64)[:-1]) >= XLA_MIN_PIXELS  # N * H * W
+        return tf.cond(large, lambda: compiled(images, *args), lambda: function(images, *args))
+
+    return run
+
+
+def _compose(lightness, ab):
+    """L' [N, H, W, 1] and a small ab' [N, h, w, 2] -> uint8 sRGB [N, H, W, 3], ab' resized bilinearly."""
+    ab = tf.image.resize(ab, tf.shape(lightness)[1:3], method="bilinear")
+    return callbacks.to_uint8(color.lab_to_rgb(color.denormalize_lab(lightness, ab)))
+
+
 def colorize(generator, images, size):
     """Colorizes uint8 photos with a generator trained at `size`, keeping their full-resolution lightness.
 
-    RGB -> Lab at the input resolution -> L' AREA-resized to size x size -> generator (in inference mode,
-    which by default still means batch statistics and dropout, as the original) -> ab' resized back to H x W
-    (bilinear) -> Lab(L of the input, predicted ab) -> RGB, rounded to uint8.
+    L' of the input at its resolution (`color.normalized_lightness_of_uint8`) -> AREA-resized to size x size ->
+    generator (in inference mode, which by default still means batch statistics and dropout, as the original) ->
+    ab' resized back to H x W (bilinear) -> Lab(L of the input, predicted ab) -> RGB, rounded to uint8.
 
     Args:
         generator: `keras.Model` L' [N, size, size, 1] -> ab' [N, size, size, 2].
@@ -30,13 +53,10 @@ def colorize(generator, images, size):
     Returns:
         uint8 [N, H, W, 3].
     """
-    rgb = tf.cast(images, tf.float32) / 255.0
-    l_channel, _ = color.normalize_lab(color.rgb_to_lab(rgb))
-    small = tf.image.resize(l_channel, [size, size], method="area")
+    lightness = _per_pixel(color.normalized_lightness_of_uint8)(images)
+    small = tf.image.resize(lightness, [size, size], method="area")
     ab = tf.cast(generator(small, training=False), tf.float32)
-    ab = tf.image.resize(ab, tf.shape(images)[1:3], method="bilinear")
-    colorized = color.lab_to_rgb(color.denormalize_lab(l_channel, ab))
-    return callbacks.to_uint8(colorized)
+    return _per_pixel(_compose)(lightness, ab)
 
 
 def export_colorizer(generator, size, path):
