@@ -6,8 +6,15 @@ import tensorflow as tf
 from skimage import color as skcolor
 from skimage import data as skdata
 
-from tf_colorgan.color import (AB_SCALE, L_SCALE, denormalize_lab, lab_to_rgb, normalize_lab,
-                               normalized_lightness_of_uint8, rgb_to_lab)
+from tf_colorgan.color import (
+    AB_SCALE,
+    L_SCALE,
+    denormalize_lab,
+    lab_to_rgb,
+    normalize_lab,
+    normalized_lightness_of_uint8,
+    rgb_to_lab,
+)
 
 PHOTOS = {"astronaut": skdata.astronaut, "chelsea": skdata.chelsea,
           "coffee": skdata.coffee}

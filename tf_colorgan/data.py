@@ -2,9 +2,10 @@
 
 Per image (as the original `ops/data_ops.py`): decode (JPEG, PNG, BMP, GIF, WebP; grayscale and RGBA become
 RGB) -> sRGB float [0, 1] -> Lab at the native resolution -> either an AREA resize of the whole image to
-size x size (the report's runs; the aspect ratio is not kept), or with `jitter` a random left-right flip, an AREA
-resize to (size + 20)^2 and a random size x size crop, applied to L and ab together -> L' = L/50 - 1 [S, S, 1]
-and ab' = ab/110 [S, S, 2].
+size x size (the report's runs; the aspect ratio is not kept), or with `jitter` an AREA resize to (size + 20)^2,
+a random left-right flip and a random size x size crop, applied to L and ab together -> L' = L/50 - 1 [S, S, 1]
+and ab' = ab/110 [S, S, 2]. The resized Lab images are cached in memory when they fit (`CACHE_BYTES`), so only
+the first pass decodes files.
 
 Sources: a folder of images (the built-in sample set `data/sample` is one) or a TensorFlow Datasets image
 dataset by name. Either is split once, with a seeded shuffle, into train and test in the report's proportion
@@ -21,6 +22,7 @@ import pathlib
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from tf_colorgan import color, digits
 from tf_colorgan.config import ConfigError
@@ -29,6 +31,7 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 SAMPLE_DIR = pathlib.Path(__file__).resolve().parents[1] / "data" / "sample"
 REPORT_TRAIN_FRACTION = 195_000 / 202_599
 JITTER_MARGIN = 20
+CACHE_BYTES = 4 << 30  # 4 GiB of decoded training images (5,000 at 256 x 256) are kept in memory
 
 
 def list_images(folder):
@@ -56,16 +59,30 @@ def to_float_rgb(image):
     return image[..., :3] if image.shape[-1] >= 3 else tf.repeat(image[..., :1], 3, axis=-1)
 
 
-def lab_pair(rgb, size, jitter=False):
-    """sRGB [H, W, 3] in [0, 1] -> (L' [size, size, 1] in [-1, 1], ab' [size, size, 2] in about [-1, 1])."""
-    lab = color.rgb_to_lab(rgb)
-    if jitter:
-        lab = tf.image.random_flip_left_right(lab)
-        lab = tf.image.resize(lab, [size + JITTER_MARGIN] * 2, method="area")
-        lab = tf.image.random_crop(lab, [size, size, 3])
-    else:
-        lab = tf.image.resize(lab, [size, size], method="area")
+def resized_lab(rgb, side):
+    """sRGB [H, W, 3] in [0, 1] -> Lab at the native resolution, AREA-resized to [side, side, 3]."""
+    return tf.image.resize(color.rgb_to_lab(rgb), [side, side], method="area")
+
+
+def jittered_pair(lab, size, jitter_seed=None):
+    """Lab [side, side, 3] from `resized_lab` -> (L' [size, size, 1], ab' [size, size, 2]); with a `jitter_seed`
+    (int tensor [2]; side = size + JITTER_MARGIN) a left-right flip and a size x size crop of L and ab together,
+    drawn statelessly from the seed (the same seed gives the same flip and crop, in any thread)."""
+    if jitter_seed is not None:
+        flip_seed, crop_seed = tf.unstack(tf.random.experimental.stateless_split(jitter_seed, 2))
+        lab = tf.image.stateless_random_flip_left_right(lab, flip_seed)
+        lab = tf.image.stateless_random_crop(lab, [size, size, 3], crop_seed)
     return color.normalize_lab(lab)
+
+
+def lab_pair(rgb, size, jitter_seed=None):
+    """sRGB [H, W, 3] in [0, 1] -> (L' [size, size, 1] in [-1, 1], ab' [size, size, 2] in about [-1, 1]).
+
+    Lab at the native resolution, AREA-resized to size; with a `jitter_seed` to size + 20, then flipped and
+    cropped to size as `jittered_pair` (the flip commutes with the resize, so it is applied after it).
+    """
+    side = size if jitter_seed is None else size + JITTER_MARGIN
+    return jittered_pair(resized_lab(rgb, side), size, jitter_seed)
 
 
 def make_split(dataset, seed, data_dir=None):
@@ -159,11 +176,14 @@ def eval_pairs(split, size, count):
     return next(iter(dataset.take(count).map(lambda rgb: lab_pair(rgb, size)).batch(count)))
 
 
-def training_batches(split, size, batch_size, batches_per_step, initial_step=0, jitter=False, seed=0):
+def training_batches(split, size, batch_size, batches_per_step, initial_step=0, jitter=False, seed=0,
+                     cache_bytes=CACHE_BYTES):
     """The infinite colorization stream, one element per training step.
 
     Element i (step s = initial_step + i) stacks k = batches_per_step(s) fresh batches: L' [k, B, S, S, 1] and
-    ab' [k, B, S, S, 2].
+    ab' [k, B, S, S, 2]. Decoding and Lab conversion run in parallel (AUTOTUNE); when the resized Lab images of
+    the training part fit in `cache_bytes` they are computed once and kept in memory (only the jitter's flip and
+    crop run again each pass); otherwise every pass decodes the files again.
 
     Args:
         split: from `load_or_make_split`.
@@ -171,9 +191,20 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
         batches_per_step: function int64 step -> int64 number of batches.
         initial_step: the step the stream starts at (a resumed run's step).
         seed: shuffle seed; the order depends on seed and initial_step, so a resumed run does not replay.
+        cache_bytes: memory for the cache (float32 Lab, side^2 * 12 bytes per image; 0 turns it off).
     """
-    dataset = images(split, "train", shuffle_seed=seed + initial_step).repeat().map(
-        lambda rgb: lab_pair(rgb, size, jitter), num_parallel_calls=tf.data.AUTOTUNE)
+    side = size + JITTER_MARGIN if jitter else size
+    count, shuffle_seed = len(split["train"]), seed + initial_step
+    if count * side * side * 12 <= cache_bytes:
+        logging.info("Caching the %d training images as Lab in memory (%.2f GiB)", count, count * side**2 * 12 / 2**30)
+        dataset = images(split, "train").map(lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
+        dataset = dataset.cache().shuffle(count, seed=shuffle_seed)
+    else:
+        dataset = images(split, "train", shuffle_seed=shuffle_seed).map(
+            lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.repeat().enumerate().map(  # jitter of element i: seeded by (seed + initial_step, i)
+        lambda i, lab: jittered_pair(lab, size, tf.stack([tf.cast(shuffle_seed, tf.int64), i]) if jitter else None),
+        num_parallel_calls=tf.data.AUTOTUNE)
     return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
 
 
