@@ -1,0 +1,328 @@
+"""Speed benchmark of training, the input pipeline and the export, on the machine at hand.
+
+    python -m tf_colorgan.benchmark                                   # the README's table (~20 min on 2 cores)
+    python -m tf_colorgan.benchmark --variants=lsgan --batch_sizes=4 --precisions=mixed_bfloat16 --jit=on
+    python -m tf_colorgan.benchmark --agreement_steps=200             # bfloat16 vs float32 losses after 200 steps
+
+Prints a table and the same numbers as JSON (also written to --out):
+* peak: GFLOP/s of a large convolution ([8, 64, 64, 256] * [3, 3, 256, 256]) and a 4096^2 matmul per precision,
+  the ceiling each training row is compared to;
+* training, one fresh process per row (variant, batch, precision, XLA): seconds per iteration through
+  `Model.fit` on a fixed batch of real photos (256 x 256 by default) after one warm-up iteration, images/s
+  (batches drawn per iteration x batch / seconds; WGAN measured after its warm-up, 5 critic updates + 1),
+  GFLOP per iteration counted from the built networks (`iteration_flops`), the achieved GFLOP/s and its fraction
+  of the same precision's convolution peak, the time to the first finished iteration (tracing + one iteration)
+  and the process' peak resident memory;
+* input pipeline: images/s from the sample JPEG files to batched (L', ab'), decoding every pass and from the
+  in-memory cache, on 1 core and on all;
+* export: ms per photo through the loaded SavedModel at 256 x 256 and 4000 x 3000 (first call apart: it
+  traces, and above 1 MP compiles the per-pixel maths);
+* agreement (with --agreement_steps): the default LSGAN run trained that many steps on the sample photos with the
+  same seed in float32 and mixed_bfloat16, the mean losses of the last quarter of the steps side by side.
+"""
+
+import datetime
+import json
+import math
+import multiprocessing
+import os
+import pathlib
+import platform
+import resource
+import statistics
+import tempfile
+import time
+
+from absl import app, flags
+
+VARIANT_NAMES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
+AGREEMENT_LOSSES = ("d_loss", "g_adversarial", "g_l1")
+MEASURED_STEP = 11  # past WGAN's 10 warm-up iterations, not a multiple of 500: 5 critic updates + 1
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list("variants", list(VARIANT_NAMES), "Colorization objectives to time.")
+flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GPU).")
+flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
+flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
+                  "--jit_compile rows: auto = both on a GPU, off on a CPU (XLA's CPU convolutions were measured "
+                  "20x slower than oneDNN's: 62 s vs 2.6 s per LSGAN iteration at batch 4).")
+flags.DEFINE_integer("size", 256, "Training image size.")
+flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one warm-up iteration).")
+flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
+flags.DEFINE_list("export_sizes", ["256x256", "4000x3000"], "WIDTHxHEIGHT photos timed through the export.")
+flags.DEFINE_integer("agreement_steps", 0, "Train float32 and mixed_bfloat16 this many steps and compare (0: skip).")
+flags.DEFINE_string("out", None, "Write the JSON here too.")
+
+
+def layer_flops(model):
+    """[(layer name, forward FLOPs per example)] of the convolutions and dense layers of a built Keras model
+    (a multiply-add counts 2): Conv2D 2 H_out W_out C_out k_h k_w C_in, Conv2DTranspose 2 H_in W_in C_in k_h k_w
+    C_out, Dense 2 C_in C_out. Everything else (normalisation, activations) is not counted."""
+    import keras
+
+    counted = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2DTranspose):
+            height, width, channels = layer.input.shape[1:]
+            flops = 2 * height * width * channels * layer.kernel_size[0] * layer.kernel_size[1] * layer.filters
+        elif isinstance(layer, keras.layers.Conv2D):
+            height, width, filters = layer.output.shape[1:]
+            flops = 2 * height * width * filters * layer.kernel_size[0] * layer.kernel_size[1] * layer.input.shape[-1]
+        elif isinstance(layer, keras.layers.Dense):
+            flops = 2 * layer.input.shape[-1] * layer.units
+        else:
+            continue
+        counted.append((layer.name, int(flops)))
+    return counted
+
+
+def iteration_flops(model, batch_size, step=MEASURED_STEP):
+    """FLOPs of one training iteration of a colorization `gans.AdversarialModel` at `step`, or None for WGAN-GP
+    (its second-order penalty is not counted).
+
+    With F the forward FLOPs of a network per example and F_1 those of its first layer (whose input needs no
+    gradient): a backward pass costs F for the weight gradients and F - F_1 for the input gradients.
+    Discriminator update: G forward + D forward and backward on the real and the fake batch = F_G + 2 (3 F_D -
+    F_D1). Generator update: G forward and backward + D forward and input gradients on the fake batch
+    = 3 F_G - F_G1 + 2 F_D. Iteration: d discriminator updates + `generator_steps` generator updates, x batch.
+    """
+    import tensorflow as tf
+
+    from tf_colorgan import gans
+
+    if isinstance(model, gans.WGANGP):
+        return None
+    g_layers, d_layers = layer_flops(model.generator), layer_flops(model.discriminator)
+    g_total, d_total = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
+    d_update = g_total + 2 * (3 * d_total - d_layers[0][1])
+    g_update = 3 * g_total - g_layers[0][1] + 2 * d_total
+    d_updates = int(model.discriminator_steps(tf.constant(step, tf.int64)))
+    return batch_size * (d_updates * d_update + model.generator_steps * g_update)
+
+
+def peak_gflops(dtype_name, repeats=5):
+    """Measured GFLOP/s of a large convolution and a large matmul in `dtype_name` (float32, bfloat16, float16)."""
+    import tensorflow as tf
+
+    dtype = tf.as_dtype(dtype_name)
+    images, kernel = tf.random.normal([8, 64, 64, 256], dtype=dtype), tf.random.normal([3, 3, 256, 256], dtype=dtype)
+    matrix = tf.random.normal([4096, 4096], dtype=dtype)
+    conv = tf.function(lambda: tf.reduce_sum(tf.cast(tf.nn.conv2d(images, kernel, 1, "SAME")[0, 0, 0], tf.float32)))
+    matmul = tf.function(lambda: tf.reduce_sum(tf.cast(tf.matmul(matrix, matrix)[0], tf.float32)))
+    result = {}
+    for name, function, flops in (("conv", conv, 2 * 8 * 64 * 64 * 256 * 256 * 9), ("matmul", matmul, 2 * 4096**3)):
+        function().numpy()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            function().numpy()
+        result[name] = flops * repeats / (time.perf_counter() - start) / 1e9
+    return result
+
+
+def peak_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_training(variant, batch_size, precision, jit, size, steps):
+    """One training row (run in a fresh process): see the module docstring."""
+    import keras
+    import tensorflow as tf
+
+    from tf_colorgan import data, training
+    from tf_colorgan.config import make_config
+
+    config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size,
+                         run_dir=tempfile.mkdtemp())
+    model = training.build_model(config)
+    model.global_step.assign(MEASURED_STEP)
+    batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
+    l_channel, ab = data.eval_pairs(data.make_split("sample", 0), size, batch_size)
+    repeat = -(-batch_size // l_channel.shape[0])  # the sample set has 6 photos
+    pair = tuple(tf.stack([tf.tile(x, [repeat, 1, 1, 1])[:batch_size]] * batches) for x in (l_channel, ab))
+    dataset = tf.data.Dataset.from_tensors(pair).repeat()
+    start = time.perf_counter()
+    model.fit(dataset, steps_per_epoch=1, epochs=1, verbose=0, shuffle=False)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    history = model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
+    seconds = (time.perf_counter() - start) / steps
+    flops = iteration_flops(model, batch_size)
+    row = {"variant": variant, "batch": batch_size, "precision": precision, "jit": jit,
+           "seconds_per_iteration": seconds, "images_per_second": batches * batch_size / seconds,
+           "batches_per_iteration": batches, "gflop_per_iteration": flops and flops / 1e9,
+           "gflops": flops and flops / seconds / 1e9, "first_iteration_seconds": first,
+           "finite_losses": all(math.isfinite(v) for values in history.history.values() for v in values),
+           "peak_rss_mib": peak_rss_mib()}
+    if tf.config.list_physical_devices("GPU"):
+        row["peak_gpu_mib"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    keras.backend.clear_session()
+    return row
+
+
+def measure_pipeline(threads, count, size=256, batch_size=4):
+    """Input pipeline images/s from the sample JPEGs: decoding every pass and from the cache, `threads` cores."""
+    import tensorflow as tf
+
+    from tf_colorgan import data
+
+    split = data.make_split("sample", 0)
+    options = tf.data.Options()
+    options.threading.private_threadpool_size = threads
+    result = {"threads": threads}
+    for name, cache_bytes in (("decoding", 0), ("cached", data.CACHE_BYTES)):
+        stream = data.training_batches(split, size, batch_size, lambda step: tf.constant(1, tf.int64),
+                                       cache_bytes=cache_bytes).with_options(options)
+        iterator = iter(stream)
+        for _ in range(-(-len(split["train"]) // batch_size) + 1):  # a full pass: the cache is filled
+            next(iterator)
+        batches = max(1, count // batch_size)
+        start = time.perf_counter()
+        for _ in range(batches):
+            next(iterator)
+        result[f"{name}_images_per_second"] = batches * batch_size / (time.perf_counter() - start)
+    return result
+
+
+def measure_export(sizes, size=256, repeats=3):
+    """ms per photo through a loaded colorization SavedModel (a randomly initialised U-Net) at each WxH."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tf_colorgan import export, networks
+
+    path = pathlib.Path(tempfile.mkdtemp()) / "export"
+    export.export_colorizer(networks.unet_generator(size), size, path)
+    colorize = tf.saved_model.load(str(path)).signatures["serving_default"]
+    rows = []
+    for spec in sizes:
+        width, height = (int(v) for v in spec.split("x"))
+        photo = tf.constant(np.random.default_rng(0).integers(0, 256, (1, height, width, 3), np.uint8))
+        start = time.perf_counter()
+        colorize(images=photo)["colorized"].numpy()
+        first = time.perf_counter() - start
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            colorize(images=photo)["colorized"].numpy()
+            times.append(time.perf_counter() - start)
+        rows.append({"photo": spec, "ms": 1000 * statistics.median(times), "first_call_ms": 1000 * first})
+    return rows
+
+
+def measure_agreement(steps, root):
+    """Mean losses over the last quarter of `steps` of the default LSGAN run, float32 vs mixed_bfloat16."""
+    from tf_colorgan import figure5, training
+    from tf_colorgan.config import make_config
+
+    result = {"steps": steps}
+    for precision in ("float32", "mixed_bfloat16"):
+        run_dir = pathlib.Path(root) / precision
+        training.run(make_config(gan="lsgan", l1=100.0, steps=steps, precision=precision, run_dir=str(run_dir),
+                                 image_every=steps))
+        scalars = figure5.read_scalars(run_dir, AGREEMENT_LOSSES)
+        result[precision] = {name: float(values[at > steps * 3 // 4].mean()) for name, (at, values) in scalars.items()}
+    return result
+
+
+def in_fresh_process(function, *args):
+    """`function(*args)` in a new interpreter (spawned), so each row has its own tracing and memory peak."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+def machine():
+    import tensorflow as tf
+
+    gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            for gpu in tf.config.list_physical_devices("GPU")]
+    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cpu": cpu, "cores": os.cpu_count(),
+            "gpus": gpus, "tensorflow": tf.__version__, "python": platform.python_version()}
+
+
+def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_images, export_sizes,
+        agreement_steps=0):
+    """All measurements; returns the JSON-serialisable result (see the module docstring)."""
+    result = {"machine": in_fresh_process(machine)}
+    dtypes = sorted({"float32", *(p.removeprefix("mixed_") for p in precisions)})
+    result["peak_gflops"] = {dtype: in_fresh_process(peak_gflops, dtype) for dtype in dtypes}
+    result["training"] = []
+    for variant in variants:
+        for batch_size in batch_sizes:
+            for precision in precisions:
+                for jit in jit_settings:
+                    row = in_fresh_process(measure_training, variant, batch_size, precision, jit, size, steps)
+                    peak = result["peak_gflops"][precision.removeprefix("mixed_")]["conv"]
+                    row["fraction_of_conv_peak"] = row["gflops"] and row["gflops"] / peak
+                    result["training"].append(row)
+                    print(format_training([row], header=not result["training"][:-1]), flush=True)
+    cores = os.cpu_count()
+    result["pipeline"] = [in_fresh_process(measure_pipeline, threads, pipeline_images)
+                          for threads in sorted({1, cores})]
+    result["export"] = in_fresh_process(measure_export, export_sizes, size) if export_sizes else []
+    if agreement_steps:
+        with tempfile.TemporaryDirectory() as root:
+            result["agreement"] = in_fresh_process(measure_agreement, agreement_steps, root)
+    return result
+
+
+def format_training(rows, header=True):
+    columns = ("variant", "batch", "precision", "jit", "s/iter", "images/s", "GFLOP/iter", "GFLOP/s",
+               "of peak", "first iter s", "peak RSS MiB")
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)] if header else []
+    for row in rows:
+        fraction = row.get("fraction_of_conv_peak")
+        values = (row["variant"], row["batch"], row["precision"], "on" if row["jit"] else "off",
+                  f"{row['seconds_per_iteration']:.3f}", f"{row['images_per_second']:.2f}",
+                  "-" if row["gflop_per_iteration"] is None else f"{row['gflop_per_iteration']:.0f}",
+                  "-" if row["gflops"] is None else f"{row['gflops']:.0f}",
+                  "-" if fraction is None else f"{fraction:.0%}", f"{row['first_iteration_seconds']:.1f}",
+                  f"{row['peak_rss_mib']:.0f}")
+        lines.append("| " + " | ".join(map(str, values)) + " |")
+    return "\n".join(lines)
+
+
+def format_result(result):
+    """The whole result as Markdown tables (the README's Performance section)."""
+    m = result["machine"]
+    lines = [f"{m['date']}, {m['cpu']}, {m['cores']} cores, GPUs: {', '.join(m['gpus']) or 'none'}, "
+             f"TensorFlow {m['tensorflow']}", "", "| peak | conv GFLOP/s | matmul GFLOP/s |", "|---|---|---|"]
+    lines += [f"| {dtype} | {p['conv']:.0f} | {p['matmul']:.0f} |" for dtype, p in result["peak_gflops"].items()]
+    lines += ["", format_training(result["training"]), "",
+              "| input pipeline | cores | decoding images/s | cached images/s |", "|---|---|---|---|"]
+    lines += [f"| sample JPEGs -> (L', ab') batches | {p['threads']} | {p['decoding_images_per_second']:.0f} | "
+              f"{p['cached_images_per_second']:.0f} |" for p in result["pipeline"]]
+    if result["export"]:
+        lines += ["", "| export: photo | ms | first call ms |", "|---|---|---|"]
+        lines += [f"| {e['photo']} | {e['ms']:.0f} | {e['first_call_ms']:.0f} |" for e in result["export"]]
+    if "agreement" in result:
+        agreement = result["agreement"]
+        lines += ["", f"| mean of the last quarter of {agreement['steps']} steps | float32 | mixed_bfloat16 |",
+                  "|---|---|---|"]
+        lines += [f"| {name} | {agreement['float32'][name]:.4f} | {agreement['mixed_bfloat16'][name]:.4f} |"
+                  for name in agreement["float32"]]
+    return "\n".join(lines)
+
+
+def main(argv):
+    del argv
+    import tensorflow as tf
+
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    batch_sizes = [int(b) for b in FLAGS.batch_sizes or (["1", "4", "16"] if gpu else ["1", "4"])]
+    precisions = FLAGS.precisions or ["float32", "mixed_bfloat16"] + (["mixed_float16"] if gpu else [])
+    unknown = sorted(set(FLAGS.variants) - set(VARIANT_NAMES))
+    if unknown:
+        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {list(VARIANT_NAMES)}.")
+    jit = {"auto": [False, True] if gpu else [False], "off": [False], "on": [True], "both": [False, True]}[FLAGS.jit]
+    result = run(FLAGS.variants, batch_sizes, precisions, jit, FLAGS.size, FLAGS.steps, FLAGS.pipeline_images,
+                 FLAGS.export_sizes, FLAGS.agreement_steps)
+    print(format_result(result))
+    print(json.dumps(result, indent=1))
+    if FLAGS.out:
+        pathlib.Path(FLAGS.out).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    app.run(main)
