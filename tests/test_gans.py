@@ -93,3 +93,39 @@ def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, c
         assert int(model.g_optimizer.iterations) == 1
     else:  # the update is applied, or skipped for overflowing scaled gradients with the loss scale halved
         assert int(model.g_optimizer.iterations) == 1 or float(model.g_optimizer.dynamic_scale) == 2.0**14
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("gan", ["gan", "ebgan", "wgan"])
+def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_state(gan, precision, photos):
+    """A whole `fit` iteration (WGAN: 5 critic updates + 1) without NaN; weights, optimizer state, outputs and
+    losses float32; WGAN's clipping holds on the float32 weights."""
+    model = training.build_model(Config(gan=gan, precision=precision))
+    model.global_step.assign(11)  # WGAN past its warm-up: 5 critic updates
+    k = int(model.batches_per_step(tf.constant(11, tf.int64)))
+    group = tuple(tf.stack([x] * k) for x in photos)
+    history = model.fit(tf.data.Dataset.from_tensors(group), epochs=1, verbose=0, shuffle=False)
+    assert all(np.isfinite(values[0]) for values in history.history.values()), history.history
+    assert int(model.step) == 12
+    optimizers = [getattr(o, "inner_optimizer", o) for o in (model.d_optimizer, model.g_optimizer)]
+    assert int(optimizers[0].iterations) == k - 1 or precision == "mixed_float16"  # f16 may skip overflowing steps
+    state = [v for o in optimizers for v in o.variables if len(v.shape)]
+    assert state and {v.dtype for v in state + model.generator.weights + model.discriminator.weights} == {"float32"}
+    assert model.generator(photos[0]).dtype == "float32"
+    assert model.generator.get_layer("g_enc2").compute_dtype == precision.removeprefix("mixed_")
+    output = model.discriminate(photos[0], photos[1])
+    assert (output[0] if gan == "ebgan" else output).dtype == "float32"
+    if gan == "wgan":
+        assert max(float(tf.reduce_max(tf.abs(w))) for w in model.discriminator.trainable_weights) <= 0.005
+
+
+def test_a_changing_critic_schedule_does_not_retrace_the_training_step():
+    """WGAN's iterations stack 3 batches during the warm-up and 6 after it: one trace serves both."""
+    model = training.build_model(Config(gan="wgan", batch_size=2, warmup_steps=1, n_critic_warmup=2))
+    traces = []
+    step = model.train_step
+    model.train_step = lambda batches: (traces.append(batches[0].shape), step(batches))[1]  # runs while tracing
+    stream = data.training_batches(data.make_split("sample", seed=0), 256, 2, model.batches_per_step)
+    model.fit(stream, steps_per_epoch=3, epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 2 + 5 + 5 and int(model.step) == 3
+    assert traces == [tf.TensorShape([None, 2, 256, 256, 1])]

@@ -7,12 +7,12 @@
 Prints a table and the same numbers as JSON (also written to --out):
 * peak: GFLOP/s of a large convolution ([8, 64, 64, 256] * [3, 3, 256, 256]) and a 4096^2 matmul per precision,
   the ceiling each training row is compared to;
-* training, one fresh process per row (variant, batch, precision, XLA): seconds per iteration through
+* training, one fresh process per row (variant, batch, precision, XLA): seconds per iteration inside
   `Model.fit` on a fixed batch of real photos (256 x 256 by default) after one warm-up iteration, images/s
   (batches drawn per iteration x batch / seconds; WGAN measured after its warm-up, 5 critic updates + 1),
   GFLOP per iteration counted from the built networks (`iteration_flops`), the achieved GFLOP/s and its fraction
-  of the same precision's convolution peak, the time to the first finished iteration (tracing + one iteration)
-  and the process' peak resident memory;
+  of the same precision's convolution peak, the time to the first finished iteration and the tracing time (that
+  minus a steady iteration), and the process' peak resident memory;
 * input pipeline: images/s from the sample JPEG files to batched (L', ab'), decoding every pass and from the
   in-memory cache, on 1 core and on all;
 * export: ms per photo through the loaded SavedModel at 256 x 256 and 4000 x 3000 (first call apart: it
@@ -140,17 +140,17 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
     repeat = -(-batch_size // l_channel.shape[0])  # the sample set has 6 photos
     pair = tuple(tf.stack([tf.tile(x, [repeat, 1, 1, 1])[:batch_size]] * batches) for x in (l_channel, ab))
     dataset = tf.data.Dataset.from_tensors(pair).repeat()
+    ends = []  # the end of each iteration, from fit's own callbacks (fit's teardown, once per call, is not timed)
+    timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(time.perf_counter()))
     start = time.perf_counter()
-    model.fit(dataset, steps_per_epoch=1, epochs=1, verbose=0, shuffle=False)
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    history = model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
-    seconds = (time.perf_counter() - start) / steps
+    history = model.fit(dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
+    first, seconds = ends[0] - start, (ends[-1] - ends[0]) / steps
     flops = iteration_flops(model, batch_size)
     row = {"variant": variant, "batch": batch_size, "precision": precision, "jit": jit,
            "seconds_per_iteration": seconds, "images_per_second": batches * batch_size / seconds,
            "batches_per_iteration": batches, "gflop_per_iteration": flops and flops / 1e9,
            "gflops": flops and flops / seconds / 1e9, "first_iteration_seconds": first,
+           "tracing_seconds": first - seconds,
            "finite_losses": all(math.isfinite(v) for values in history.history.values() for v in values),
            "peak_rss_mib": peak_rss_mib()}
     if tf.config.list_physical_devices("GPU"):
@@ -269,7 +269,7 @@ def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_i
 
 def format_training(rows, header=True):
     columns = ("variant", "batch", "precision", "jit", "s/iter", "images/s", "GFLOP/iter", "GFLOP/s",
-               "of peak", "first iter s", "peak RSS MiB")
+               "of peak", "first iter s", "tracing s", "peak RSS MiB")
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)] if header else []
     for row in rows:
         fraction = row.get("fraction_of_conv_peak")
@@ -278,7 +278,7 @@ def format_training(rows, header=True):
                   "-" if row["gflop_per_iteration"] is None else f"{row['gflop_per_iteration']:.0f}",
                   "-" if row["gflops"] is None else f"{row['gflops']:.0f}",
                   "-" if fraction is None else f"{fraction:.0%}", f"{row['first_iteration_seconds']:.1f}",
-                  f"{row['peak_rss_mib']:.0f}")
+                  f"{row['tracing_seconds']:.1f}", f"{row['peak_rss_mib']:.0f}")
         lines.append("| " + " | ".join(map(str, values)) + " |")
     return "\n".join(lines)
 

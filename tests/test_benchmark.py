@@ -1,0 +1,67 @@
+"""The benchmark's FLOP count by hand, and a tiny real run of `python -m tf_colorgan.benchmark`."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import benchmark, networks, training
+from tf_colorgan.config import Config
+
+
+def test_layer_flops_by_hand():
+    generator = dict(benchmark.layer_flops(networks.unet_generator()))
+    assert generator["g_enc1"] == 2 * 128 * 128 * 64 * 4 * 4 * 1  # conv: output 128^2 x 64, 4x4 x 1 input channel
+    assert generator["g_dec3_conv"] == 2 * 8 * 8 * 512 * 3 * 3 * 1024  # resize-conv: 3x3 at 8x8 on concat(512, 512)
+    assert generator["g_dec7_deconv"] == 2 * 64 * 64 * 256 * 4 * 4 * 128  # transposed: input 64^2 x 256 -> 128
+    assert len(generator) == 16  # 8 encoder + 8 decoder convolutions, nothing else counted
+    discriminator = benchmark.layer_flops(networks.patch_discriminator())
+    assert [name for name, _ in discriminator] == [f"d_conv{i}" for i in range(1, 6)]
+    assert discriminator[3][1] == 2 * 31 * 31 * 512 * 4 * 4 * 256  # padded 34 -> valid 4x4 s1 -> 31
+    assert discriminator[4][1] == 2 * 30 * 30 * 1 * 4 * 4 * 512
+
+
+@pytest.mark.parametrize("gan, d_updates", [("lsgan", 1), ("wgan", 5)])
+def test_iteration_flops_counts_the_forward_and_backward_passes(gan, d_updates):
+    model = training.build_model(Config(gan=gan))
+    g_layers, d_layers = benchmark.layer_flops(model.generator), benchmark.layer_flops(model.discriminator)
+    g, d = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
+    d_update = g + 2 * d + 2 * d + 2 * (d - d_layers[0][1])  # G fwd; D fwd, weight grads, input grads (real, fake)
+    g_update = g + g + (g - g_layers[0][1]) + d + d  # G fwd, weight and input grads; D fwd and input grads
+    assert benchmark.iteration_flops(model, 4) == 4 * (d_updates * d_update + g_update)
+    assert 100e9 < benchmark.iteration_flops(training.build_model(Config(gan="gan")), 1) < 120e9
+    assert benchmark.iteration_flops(training.build_model(Config(gan="wgan_gp")), 4) is None
+
+
+def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
+    out = tmp_path / "benchmark.json"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "tf_colorgan.benchmark", "--variants=lsgan", "--batch_sizes=2", "--precisions=float32",
+         "--steps=1", "--pipeline_images=8", "--export_sizes=320x240", f"--out={out}"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| lsgan | 2 | float32 | off |" in result.stdout
+    measured = json.loads(out.read_text())
+    assert set(measured["peak_gflops"]) == {"float32"} and measured["peak_gflops"]["float32"]["conv"] > 1
+    (row,) = measured["training"]
+    assert row["finite_losses"] and row["batches_per_iteration"] == 2
+    assert row["images_per_second"] == pytest.approx(4 / row["seconds_per_iteration"])
+    assert row["gflop_per_iteration"] == pytest.approx(
+        benchmark.iteration_flops(training.build_model(Config(gan="lsgan")), 2) / 1e9)
+    assert 0 < row["fraction_of_conv_peak"] < 1.5 and row["first_iteration_seconds"] > row["seconds_per_iteration"]
+    assert row["peak_rss_mib"] > 100
+    assert [p["threads"] for p in measured["pipeline"]] == sorted({1, os.cpu_count()})
+    assert all(p["cached_images_per_second"] > 0 and p["decoding_images_per_second"] > 0 for p in measured["pipeline"])
+    assert [e["photo"] for e in measured["export"]] == ["320x240"] and measured["export"][0]["ms"] > 0
+    assert measured["machine"]["tensorflow"] == tf.__version__
+
+
+def test_unknown_variant_is_refused_with_the_choices():
+    result = subprocess.run([sys.executable, "-m", "tf_colorgan.benchmark", "--variants=lsgan,dcgan"],
+                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 1 and "Invalid `variants`: ['dcgan']" in result.stderr
+    assert "'wgan_gp'" in result.stderr
