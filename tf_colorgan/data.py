@@ -196,7 +196,7 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
     side = size + JITTER_MARGIN if jitter else size
     count, shuffle_seed = len(split["train"]), seed + initial_step
     if count * side * side * 12 <= cache_bytes:
-        logging.info("Caching the %d training images as Lab in memory (%.2f GiB)", count, count * side**2 * 12 / 2**30)
+        logging.info("Caching the %d training images as Lab in memory (%.1f MiB)", count, count * side**2 * 12 / 2**20)
         dataset = images(split, "train").map(lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.cache().shuffle(count, seed=shuffle_seed)
     else:
