@@ -1,6 +1,6 @@
 """Speed benchmark of training, the input pipeline and the export, on the machine at hand.
 
-    python -m tf_colorgan.benchmark                                   # the README's table (~20 min on 2 cores)
+    python -m tf_colorgan.benchmark                                   # the README's table (~12 min on 2 cores)
     python -m tf_colorgan.benchmark --variants=lsgan --batch_sizes=4 --precisions=mixed_bfloat16 --jit=on
     python -m tf_colorgan.benchmark --agreement_steps=200             # bfloat16 vs float32 losses after 200 steps
 
@@ -45,7 +45,7 @@ flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GP
 flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
 flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
                   "--jit_compile rows: auto = both on a GPU, off on a CPU (XLA's CPU convolutions were measured "
-                  "20x slower than oneDNN's: 62 s vs 2.6 s per LSGAN iteration at batch 4).")
+                  "about 10x slower than oneDNN's: 7.9 s vs 0.8 s per GAN iteration at batch 1).")
 flags.DEFINE_integer("size", 256, "Training image size.")
 flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one warm-up iteration).")
 flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
