@@ -195,13 +195,12 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
     """
     side = size + JITTER_MARGIN if jitter else size
     count, shuffle_seed = len(split["train"]), seed + initial_step
-    if count * side * side * 12 <= cache_bytes:
+    cached = count * side * side * 12 <= cache_bytes  # cached: shuffled after the cache, else the file names
+    dataset = images(split, "train", shuffle_seed=None if cached else shuffle_seed).map(
+        lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
+    if cached:
         logging.info("Caching the %d training images as Lab in memory (%.1f MiB)", count, count * side**2 * 12 / 2**20)
-        dataset = images(split, "train").map(lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.cache().shuffle(count, seed=shuffle_seed)
-    else:
-        dataset = images(split, "train", shuffle_seed=shuffle_seed).map(
-            lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.repeat().enumerate().map(  # jitter of element i: seeded by (seed + initial_step, i)
         lambda i, lab: jittered_pair(lab, size, tf.stack([tf.cast(shuffle_seed, tf.int64), i]) if jitter else None),
         num_parallel_calls=tf.data.AUTOTUNE)
