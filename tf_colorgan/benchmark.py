@@ -123,10 +123,6 @@ def peak_gflops(dtype_name, repeats=5, rounds=3):
     return result
 
 
-def peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def measure_training(variant, batch_size, precision, jit, size, steps):
     """One training row (run in a fresh process): see the module docstring."""
     import keras
@@ -156,7 +152,7 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
            "gflops": flops and flops / seconds / 1e9, "first_iteration_seconds": first,
            "tracing_seconds": first - seconds,
            "finite_losses": all(math.isfinite(v) for values in history.history.values() for v in values),
-           "peak_rss_mib": peak_rss_mib()}
+           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # Linux: KiB
     if tf.config.list_physical_devices("GPU"):
         row["peak_gpu_mib"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
     keras.backend.clear_session()
