@@ -84,6 +84,7 @@ class Config:
     seed: int = 0
     precision: str = "float32"
     jit_compile: bool = False
+    deterministic: bool = False
     checkpoint_every: int = 500
     log_every: int = 1
     image_every: int = 50

@@ -97,6 +97,9 @@ def define_flags():
     flags.DEFINE_integer("fcd_every", defaults.fcd_every, "Generation on fashion_mnist/mnist/digits: log the "
                          "Frechet classifier distance and classifier score of 1,000 samples every N steps (0: off).")
     flags.DEFINE_boolean("jit_compile", defaults.jit_compile, "Compile the training step with XLA.")
+    flags.DEFINE_boolean("deterministic", defaults.deterministic, "Bit-identical reruns: TensorFlow's op "
+                         "determinism on top of the seeds (data order, jitter, initial weights, dropout and z are "
+                         "always seeded by --seed).")
     flags.DEFINE_integer("checkpoint_every", defaults.checkpoint_every, "Checkpoint every N iterations.")
     flags.DEFINE_integer("log_every", defaults.log_every, "TensorBoard scalars every N steps (mean over them).")
     flags.DEFINE_integer("image_every", defaults.image_every, "TensorBoard image grids and samples/*.png every "

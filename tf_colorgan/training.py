@@ -156,6 +156,8 @@ def run(config):
     (run_dir / "config.json").write_text(config.to_json())
     logging.info("Run %s with settings:\n%s", run_dir, config.to_json())
     keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()  # for the whole process
     model = build_model(config)
     manager = restore_latest(model, run_dir)
 
