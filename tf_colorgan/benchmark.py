@@ -155,7 +155,6 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # Linux: KiB
     if tf.config.list_physical_devices("GPU"):
         row["peak_gpu_mib"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
-    keras.backend.clear_session()
     return row
 
 
