@@ -6,6 +6,7 @@ Examples:
     python train.py --gan=gan --dataset=/path/to/photos --precision=mixed_bfloat16
 
 Running the same command again resumes the run from its last checkpoint. See README.md for every flag.
+Exit status: 0 trained and exported, 1 stopped by a non-finite loss, 2 a bad flag (nothing written).
 """
 
 import sys
@@ -18,11 +19,11 @@ from tf_colorgan.config import ConfigError
 
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+        flags.usage_error(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a --flag)")
     try:
         training.run(flags.config_from_flags())
     except ConfigError as error:
-        raise app.UsageError(str(error)) from None
+        flags.usage_error(str(error))
     except callbacks.NonFiniteLossError as error:
         logging.error("%s", error)
         sys.exit(1)
@@ -30,4 +31,4 @@ def main(argv):
 
 if __name__ == "__main__":
     flags.define_flags()
-    app.run(main)
+    app.run(main, flags_parser=flags.parse_flags)

@@ -77,7 +77,7 @@ def test_rerun_resumes_at_the_global_step_with_the_optimizer_state(lsgan_run):
 def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
     before = (lsgan_run / "config.json").read_text()
     result = train(f"--run_dir={lsgan_run}", "--gan=gan", *FAST, check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "holds a run with other settings: gan='gan' (run: 'lsgan')" in result.stderr
     assert "Traceback" not in result.stderr
     assert (lsgan_run / "config.json").read_text() == before
@@ -87,10 +87,12 @@ def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
     (["--size=300"], "Invalid value for argument `size`. Expected a positive multiple of 256"),
     (["--textbook=l3"], "Invalid value for argument `textbook`"),
     (["--dataset=/no/such/folder"], "Received: dataset='/no/such/folder'"),
+    (["--gan=began"], "flag --gan=began: value should be one of <gan|lsgan|ebgan|wgan|wgan_gp>"),
+    (["--l1=-1"], "Invalid value for argument `l1`. Expected a number >= 0. Received: l1=-1.0"),
 ])
 def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, flags, message):
     result = train(f"--run_dir={tmp_path / 'run'}", *flags, check=False)
-    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
 
 
@@ -134,7 +136,7 @@ class CountingModel(keras.Model):
 
     @property
     def step(self):
-        return self.global_step
+        return int(self.global_step)
 
     def train_step(self, data):
         self.global_step.assign_add(1)

@@ -11,6 +11,11 @@ from absl import logging
 from tf_colorgan import color
 
 
+def as_float(variable):
+    """The value of a scalar (Keras) variable, also of a tf.distribute one (which `float()` refuses)."""
+    return float(tf.convert_to_tensor(variable))
+
+
 def to_uint8(images, unit_range=True):
     """Float images in [0, 1] (`unit_range`) or [-1, 1] -> uint8 [0, 255], rounded and clipped."""
     images = tf.cast(images, tf.float32)
@@ -73,7 +78,7 @@ class StepLogger(keras.callbacks.Callback):
     def _accumulate(self):
         """Adds this step's values (the trackers' growth since the previous step) to the interval sums."""
         for metric in self.model.metrics:
-            total, count = float(metric.total), float(metric.count)
+            total, count = as_float(metric.total), as_float(metric.count)
             seen_total, seen_count = self._epoch_seen.get(metric.name, (0.0, 0.0))
             interval_total, interval_count = self._interval.get(metric.name, (0.0, 0.0))
             self._interval[metric.name] = (interval_total + total - seen_total, interval_count + count - seen_count)
@@ -87,20 +92,20 @@ class StepLogger(keras.callbacks.Callback):
         tf.io.write_file(str(self.samples_dir / f"step_{step:08d}.png"), tf.io.encode_png(grid))
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step)
+        step = self.model.step
         self._accumulate()
         if step % self.log_every == 0:
             with self.writer.as_default(step=step):
                 for name, (total, count) in self._interval.items():
                     tf.summary.scalar(name, total / count)
                 self._interval = {}
-                tf.summary.scalar("learning_rate/generator", float(self.model.g_optimizer.learning_rate))
-                tf.summary.scalar("learning_rate/discriminator", float(self.model.d_optimizer.learning_rate))
+                tf.summary.scalar("learning_rate/generator", as_float(self.model.g_optimizer.learning_rate))
+                tf.summary.scalar("learning_rate/discriminator", as_float(self.model.d_optimizer.learning_rate))
         if step % self.image_every == 0:
             self.write_images(step)
 
     def on_train_end(self, logs=None):
-        step = int(self.model.step)
+        step = self.model.step
         if step % self.image_every:
             self.write_images(step)
         self.writer.flush()
@@ -119,7 +124,7 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         bad = {name: value for name, value in (logs or {}).items()
                if name in ("d_loss", "g_loss") and not np.isfinite(float(value))}
         if bad:
-            raise NonFiniteLossError(f"Non-finite loss at step {int(self.model.step)}: {bad}. Training stopped; "
+            raise NonFiniteLossError(f"Non-finite loss at step {self.model.step}: {bad}. Training stopped; "
                                      "the run keeps its last checkpoint. Try a lower --lr or --textbook forms.")
 
 
@@ -134,7 +139,7 @@ class PeriodicMetrics(keras.callbacks.Callback):
         self._last_step = None
 
     def _write(self):
-        step = int(self.model.step)
+        step = self.model.step
         if step != self._last_step:
             values = self.compute(self.model.generator)
             with self.writer.as_default(step=step):
@@ -145,11 +150,11 @@ class PeriodicMetrics(keras.callbacks.Callback):
             self._last_step = step
 
     def on_train_begin(self, logs=None):
-        if int(self.model.step) == 0:
+        if self.model.step == 0:
             self._write()
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.step) % self.every == 0:
+        if self.model.step % self.every == 0:
             self._write()
 
     def on_train_end(self, logs=None):
@@ -171,12 +176,12 @@ class Checkpointer(keras.callbacks.Callback):
             self._saved_step = step
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step)
+        step = self.model.step
         if step % self.every == 0:
             self._save(step)
 
     def on_train_end(self, logs=None):
-        self._save(int(self.model.step))
+        self._save(self.model.step)
 
 
 class StopAtStep(keras.callbacks.Callback):
@@ -187,5 +192,5 @@ class StopAtStep(keras.callbacks.Callback):
         self.last_step = last_step
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.step) >= self.last_step:
+        if self.model.step >= self.last_step:
             self.model.stop_training = True

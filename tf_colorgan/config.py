@@ -24,6 +24,7 @@ Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
 TEXTBOOK_FORMS = ("gan", "lsgan", "wgan", "ebgan", "l2")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")  # tf.distribute, see tf_colorgan.distribute
 LEARNING_RATES = {"gan": 1e-4, "lsgan": 1e-4, "ebgan": 1e-3, "wgan": 5e-5, "wgan_gp": 1e-4}
 BETA1 = {"wgan_gp": 0.0}  # Adam's beta1 elsewhere: TF's default 0.9, which the report-era code used.
 SAMPLE_DEFAULT_STEPS = 60  # Default length on the built-in sample set: a few minutes on a 2-core CPU.
@@ -85,7 +86,8 @@ class Config:
     precision: str = "float32"
     jit_compile: bool = False
     deterministic: bool = False
-    checkpoint_every: int = 500
+    strategy: str = "default"
+    save_every: int = 500
     log_every: int = 1
     image_every: int = 50
     sample_count: int = 4
@@ -141,7 +143,9 @@ class Config:
         set_("textbook", tuple(sorted(set(textbook))))
         if self.precision not in PRECISIONS:
             raise _invalid("precision", f"one of {PRECISIONS}", self.precision)
-        for name in ("batch_size", "n_critic", "n_critic_warmup", "checkpoint_every", "log_every",
+        if self.strategy not in STRATEGIES:
+            raise _invalid("strategy", f"one of {STRATEGIES}", self.strategy)
+        for name in ("batch_size", "n_critic", "n_critic_warmup", "save_every", "log_every",
                      "image_every", "sample_count", "z_dim", "generator_steps"):
             if getattr(self, name) < 1:
                 raise _invalid(name, "an integer >= 1", getattr(self, name))
@@ -206,8 +210,9 @@ class Config:
         values["textbook"] = tuple(values["textbook"])
         return cls(**values)
 
-    def differences(self, other, ignore=("steps", "epochs", "run_dir")):
-        """Names of the settings that differ from `other`, except the run length and where the run is written."""
+    def differences(self, other, ignore=("steps", "epochs", "run_dir", "strategy")):
+        """Names of the settings that differ from `other`, except the run length, where the run is written and
+        the devices it runs on."""
         return [field.name for field in dataclasses.fields(self)
                 if field.name not in ignore and getattr(self, field.name) != getattr(other, field.name)]
 

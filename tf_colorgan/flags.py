@@ -6,6 +6,7 @@ colorization defaults or over the preset of `--experiment` (`tf_colorgan.presets
 """
 
 import dataclasses
+import sys
 
 from absl import flags
 
@@ -13,6 +14,7 @@ from tf_colorgan.config import (
     IMAGE_SIZES,
     OBJECTIVES,
     PRECISIONS,
+    STRATEGIES,
     TASKS,
     TEXTBOOK_FORMS,
     Z_DISTRIBUTIONS,
@@ -100,7 +102,11 @@ def define_flags():
     flags.DEFINE_boolean("deterministic", defaults.deterministic, "Bit-identical reruns: TensorFlow's op "
                          "determinism on top of the seeds (data order, jitter, initial weights, dropout and z are "
                          "always seeded by --seed).")
-    flags.DEFINE_integer("checkpoint_every", defaults.checkpoint_every, "Checkpoint every N iterations.")
+    flags.DEFINE_enum("strategy", defaults.strategy, STRATEGIES, "tf.distribute strategy: default (one device), "
+                      "mirrored (the GPUs of this machine), multi_worker (machines of TF_CONFIG), tpu. --batch_size "
+                      "is the global batch.")
+    flags.DEFINE_integer("save_every", defaults.save_every, "Checkpoint every N iterations (a killed run resumes "
+                         "from the last one, losing at most N).")
     flags.DEFINE_integer("log_every", defaults.log_every, "TensorBoard scalars every N steps (mean over them).")
     flags.DEFINE_integer("image_every", defaults.image_every, "TensorBoard image grids and samples/*.png every "
                          "N steps.")
@@ -114,3 +120,18 @@ def config_from_flags():
     if "textbook" in given:
         given["textbook"] = tuple(given["textbook"])
     return make_config(**given)
+
+
+def parse_flags(argv):
+    """absl's flag parsing (`app.run(..., flags_parser=parse_flags)`), with a bad flag reported in one line and
+    exit status 2, the status of a usage error."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        usage_error(str(error))
+
+
+def usage_error(message):
+    """Prints `train.py: error: <message>` and exits with status 2 (nothing else is printed or written)."""
+    sys.stderr.write(f"train.py: error: {message}\n")
+    sys.exit(2)

@@ -22,7 +22,7 @@ Example:
 import keras
 import tensorflow as tf
 
-from tf_colorgan import losses
+from tf_colorgan import distribute, losses
 
 
 def sample_z(distribution, shape, seed):
@@ -66,7 +66,8 @@ class Colorization:
 class Generation:
     """G: z -> images; D judges images alone.
 
-    z is drawn statelessly from (seed, step, update), so a resumed run draws what an uninterrupted one would.
+    z is drawn statelessly from (seed, step, update), so a resumed run draws what an uninterrupted one would; on
+    several replicas each takes its slice of the global batch's z (`distribute.replica_slice`).
 
     Args:
         z_dim: length of z.
@@ -97,7 +98,8 @@ class Generation:
         else:
             stream = index + 2
         seed = tf.stack([tf.cast(step, tf.int64) + self.seed * 1_000_003, tf.cast(stream, tf.int64)])
-        z = sample_z(distribution, [tf.shape(images)[0], self.z_dim], seed)
+        global_batch = tf.shape(images)[0] * tf.distribute.get_strategy().num_replicas_in_sync
+        z = distribute.replica_slice(sample_z(distribution, [global_batch, self.z_dim], seed))
         return z, None, images
 
     def discriminator_input(self, condition, x):
@@ -137,9 +139,10 @@ class AdversarialModel(keras.Model):
         self.generator_steps = generator_steps
         self.extra_generator_step_below = extra_generator_step_below
         self.global_step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
-                                           name="global_step")
+                                           aggregation="only_first_replica", name="global_step")
         names = ("d_loss", "g_loss", "g_adversarial") + task.term_names
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.built = True  # both networks are built; Keras need not trace `call` on a batch
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Attaches one optimizer per network and creates their slots (float16 needs LossScaleOptimizers)."""
@@ -155,9 +158,9 @@ class AdversarialModel(keras.Model):
 
     @property
     def step(self):
-        """The global step: training iterations so far (one per `train_step`: its discriminator updates and
-        generator updates; int64 variable)."""
-        return self.global_step
+        """The global step as an int: training iterations so far (one per `train_step`: its discriminator updates
+        and generator updates); the variable is `global_step`."""
+        return int(self.global_step.value.read_value())
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
@@ -179,12 +182,14 @@ class AdversarialModel(keras.Model):
 
     def after_discriminator_update(self):
         """Hook run after every discriminator update (WGAN clips the weights here)."""
+        return None  # (a body AutoGraph can convert: it fails on a docstring alone)
 
     def discriminator_update(self, generator_input, condition, real):
         fake = tf.stop_gradient(self.generator(generator_input, training=True))
         with tf.GradientTape() as tape:
             loss = self.discriminator_loss(condition, real, fake)
-            scaled_loss = self.d_optimizer.scale_loss(loss)  # loss scaling under mixed_float16, else identity
+            # 1 / replicas (`distribute.per_replica_loss`); loss scaling under mixed_float16
+            scaled_loss = self.d_optimizer.scale_loss(distribute.per_replica_loss(loss))
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         self.after_discriminator_update()
@@ -196,31 +201,77 @@ class AdversarialModel(keras.Model):
             terms = {"g_adversarial": self.objective_generator_loss(self.discriminate(condition, fake)),
                      **self.task.reconstruction_terms(real, fake)}
             loss = self.gan_weight * terms["g_adversarial"] + self.task.reconstruction_loss(terms)
-            scaled_loss = self.g_optimizer.scale_loss(loss)
+            scaled_loss = self.g_optimizer.scale_loss(distribute.per_replica_loss(loss))
         weights = self.generator.trainable_weights
         self.g_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
         return {"g_loss": loss, **terms}
+
+    def discriminator_update_at(self, batches, step, index):
+        """Discriminator update `index` of iteration `step`, on batch `index` of the iteration's `batches`."""
+        return self.discriminator_update(*self.task.inputs([b[index] for b in batches], "discriminator", step, index))
+
+    def generator_update_at(self, batches, step):
+        """A generator update of iteration `step`, on the iteration's last batch."""
+        return self.generator_update(*self.task.inputs([b[-1] for b in batches], "generator", step, 0))
+
+    def end_step(self, d_loss, g_values):
+        """Counts the iteration and tracks its losses; returns the tracked means (Keras' logs)."""
+        self.global_step.assign_add(1)
+        for name, value in {"d_loss": d_loss, **g_values}.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def train_step(self, data):
         batches = tuple(data) if isinstance(data, (tuple, list)) else (data,)
         step = self.global_step.value
         d_updates = tf.shape(batches[0])[0] - int(self.task.extra_generator_batch)
-
-        def d_update(i, _):
-            inputs = self.task.inputs([b[i] for b in batches], "discriminator", step, i)
-            return i + 1, self.discriminator_update(*inputs)
-
-        _, d_loss = tf.while_loop(lambda i, _: i < d_updates, d_update, (tf.constant(0), tf.constant(0.0)))
-        g_inputs = self.task.inputs([b[-1] for b in batches], "generator", step, 0)
+        _, d_loss = tf.while_loop(lambda i, _: i < d_updates,
+                                  lambda i, _: (i + 1, self.discriminator_update_at(batches, step, i)),
+                                  (tf.constant(0), tf.constant(0.0)))
         for _ in range(self.generator_steps):
-            g_values = self.generator_update(*g_inputs)
+            g_values = self.generator_update_at(batches, step)
         if self.extra_generator_step_below:
             g_values = tf.cond(d_loss < self.extra_generator_step_below,
-                               lambda: self.generator_update(*g_inputs), lambda: g_values)
-        self.global_step.assign_add(1)
-        for name, value in {"d_loss": d_loss, **g_values}.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+                               lambda: self.generator_update_at(batches, step), lambda: g_values)
+        return self.end_step(d_loss, g_values)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Nothing to build: both networks and both optimizers are built. (Keras would draw a batch under a
+        tf.distribute strategy to find out, and its reset makes a second iterator, which reshuffles the data.)"""
+
+    def make_train_function(self, force=False):
+        """`train_step` in one traced function on the default strategy; under another tf.distribute strategy an
+        iteration driven from Python, because the strategies' gradient all-reduce (a `merge_call`) cannot run
+        inside `tf.while_loop` or `tf.cond`: its discriminator updates, then its generator updates, each one
+        traced function run on every replica (the losses returned are means over the replicas)."""
+        if self._distribute_strategy is None:
+            return super().make_train_function(force)
+        strategy = self.distribute_strategy
+
+        def on_replicas(function):
+            def run(*args):
+                values = strategy.run(function, args=args)
+                return tf.nest.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
+
+            return tf.function(run, reduce_retracing=True)
+
+        d_update, g_update = on_replicas(self.discriminator_update_at), on_replicas(self.generator_update_at)
+
+        def train_function(iterator):
+            data = next(iterator)
+            batches = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+            step = tf.constant(self.step, tf.int64)
+            d_loss = tf.constant(0.0)
+            for index in range(int(self.discriminator_steps(step))):
+                d_loss = d_update(batches, step, tf.constant(index))
+            for _ in range(self.generator_steps):
+                g_values = g_update(batches, step)
+            if self.extra_generator_step_below and float(d_loss) < self.extra_generator_step_below:
+                g_values = g_update(batches, step)
+            return self.end_step(d_loss, g_values)
+
+        self.train_function = train_function
+        return train_function
 
 
 class GAN(AdversarialModel):
@@ -330,8 +381,14 @@ class WGAN(AdversarialModel):
         return losses.wasserstein_generator_loss(fake, textbook=self.textbook)
 
     def after_discriminator_update(self):
-        for weight in self.discriminator.trainable_weights:
-            weight.assign(tf.clip_by_value(weight, -self.clip, self.clip))
+        def clip(strategy=None):
+            for weight in self.discriminator.trainable_weights:
+                weight.assign(tf.clip_by_value(weight, -self.clip, self.clip))
+
+        if tf.distribute.has_strategy():  # the replicas' copies are set together, from cross-replica context
+            tf.distribute.get_replica_context().merge_call(clip)
+        else:
+            clip()
 
 
 class WGANGP(AdversarialModel):

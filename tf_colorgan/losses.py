@@ -14,6 +14,8 @@ WGAN-GP https://arxiv.org/abs/1704.00028, pix2pix https://arxiv.org/abs/1611.070
 
 import tensorflow as tf
 
+from tf_colorgan import distribute
+
 EPSILON = 1e-12  # Inside the original's logs.
 LEAK = 0.2
 
@@ -153,7 +155,7 @@ def ebgan_energy(reconstruction, target, textbook=False):
 
     Formula:
     ```
-    original: ||reconstruction - target||_F / B     (one scalar for the whole batch, C5)
+    original: ||reconstruction - target||_F / B     (one scalar for the whole (global) batch, C5)
     textbook: mean over H, W, C of (reconstruction - target)^2, one value per sample, shape [B]
     ```
 
@@ -164,8 +166,8 @@ def ebgan_energy(reconstruction, target, textbook=False):
     diff = _f32(reconstruction) - _f32(target)
     if textbook:
         return tf.reduce_mean(tf.square(diff), axis=tf.range(1, tf.rank(diff)))
-    batch = tf.cast(tf.shape(diff)[0], tf.float32)
-    return tf.sqrt(tf.reduce_sum(tf.square(diff))) / batch
+    batch = distribute.global_sum(tf.cast(tf.shape(diff)[0], tf.float32))
+    return tf.sqrt(distribute.global_sum(tf.reduce_sum(tf.square(diff)))) / batch
 
 
 def ebgan_discriminator_loss(real, fake, margin=80.0, hinge=True):
@@ -235,11 +237,12 @@ def l2_loss(target, prediction, textbook=False):
 
     Formula:
     ```
-    original: 0.5 sum((target - prediction)^2) over the whole batch (tf.nn.l2_loss, C3: 262,144 x MSE at B=4)
+    original: 0.5 sum((target - prediction)^2) over the whole (global) batch (tf.nn.l2_loss, C3: 262,144 x MSE
+              at B=4)
     textbook: mean((target - prediction)^2)
     ```
     """
     diff = _f32(target) - _f32(prediction)
     if textbook:
         return tf.reduce_mean(tf.square(diff))
-    return 0.5 * tf.reduce_sum(tf.square(diff))
+    return 0.5 * distribute.global_sum(tf.reduce_sum(tf.square(diff)))

@@ -18,7 +18,10 @@ selects variables by name.
 """
 
 import keras
+import tensorflow as tf
 from keras import layers
+
+from tf_colorgan import distribute
 
 LEAK = 0.2  # lrelu(x) = max(0.2 x, x), everywhere in the original.
 
@@ -30,6 +33,9 @@ def _normal_init():
 class TrainModeBatchNorm(layers.BatchNormalization):
     """BatchNormalization that can keep using the batch's own statistics at inference.
 
+    Built under a tf.distribute strategy with several replicas, it is `synchronized` unless told otherwise: the
+    moments are those of the global batch, as on one device.
+
     Args:
         train_mode_inference: if True, normalise with the batch moments
             (mean and variance over N, H, W) for every call, as the original did.
@@ -37,6 +43,7 @@ class TrainModeBatchNorm(layers.BatchNormalization):
     """
 
     def __init__(self, train_mode_inference=True, **kwargs):
+        kwargs.setdefault("synchronized", tf.distribute.get_strategy().num_replicas_in_sync > 1)
         super().__init__(**kwargs)
         self.train_mode_inference = train_mode_inference
 
@@ -48,14 +55,25 @@ class TrainModeBatchNorm(layers.BatchNormalization):
 
 
 class TrainModeDropout(layers.Dropout):
-    """Dropout that can stay on at inference (the original's dec1 dropout, keep probability 0.5)."""
+    """Dropout that can stay on at inference (the original's dec1 dropout, keep probability 0.5).
+
+    Each call keeps an element where a stateless U[0, 1) draw, seeded by the layer's seed generator, is >= rate,
+    and scales the kept ones by 1 / (1 - rate). The draw covers the global batch and each tf.distribute replica
+    keeps its slice, so R replicas drop what one device drops on the whole batch.
+    """
 
     def __init__(self, rate, train_mode_inference=True, **kwargs):
         super().__init__(rate, **kwargs)
         self.train_mode_inference = train_mode_inference
 
     def call(self, inputs, training=None):
-        return super().call(inputs, training=bool(training) or self.train_mode_inference)
+        if not (training or self.train_mode_inference) or not self.rate:
+            return inputs
+        shape = tf.shape(inputs)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        draw = tf.random.stateless_uniform(tf.concat([shape[:1] * replicas, shape[1:]], 0), self.seed_generator.next())
+        keep = distribute.replica_slice(draw) >= self.rate
+        return inputs * tf.cast(keep, inputs.dtype) / tf.cast(1.0 - self.rate, inputs.dtype)
 
     def get_config(self):
         return {**super().get_config(), "train_mode_inference": self.train_mode_inference}

@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, evaluation, export, gans, image_networks, networks, optimizers
+from tf_colorgan import callbacks, data, distribute, evaluation, export, gans, image_networks, networks, optimizers
 from tf_colorgan.config import Config, ConfigError
 
 UNIT_RANGE_ARCHS = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1]; the others used [-1, 1].
@@ -88,10 +88,9 @@ def make_optimizer(config):
     return optimizer
 
 
-def check_run_dir(config):
+def check_run_dir(config, run_dir):
     """Refuses to resume a run directory whose `config.json` holds other settings (writes nothing)."""
-    run_dir = pathlib.Path(config.run_dir)
-    path = run_dir / "config.json"
+    path = pathlib.Path(run_dir) / "config.json"
     if path.exists():
         previous = Config.from_json(path.read_text())
         changed = config.differences(previous)
@@ -99,8 +98,8 @@ def check_run_dir(config):
             details = ", ".join(f"{name}={getattr(config, name)!r} (run: {getattr(previous, name)!r})"
                                 for name in changed)
             raise ConfigError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
-                             "Expected the same settings to resume it (only --steps/--epochs may change), "
-                             "or a new --run_dir.")
+                             "Expected the same settings to resume it (only --steps/--epochs/--strategy may "
+                             "change), or a new --run_dir.")
 
 
 def restore_latest(model, run_dir):
@@ -115,24 +114,29 @@ def restore_latest(model, run_dir):
     manager = tf.train.CheckpointManager(checkpoint, pathlib.Path(run_dir) / "checkpoints", max_to_keep=2)
     if manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logging.info("Resumed %s at step %d", manager.latest_checkpoint, int(model.step))
+        logging.info("Resumed %s at step %d", manager.latest_checkpoint, model.step)
     return manager
 
 
 def training_stream(config, model, split, step):
-    """(the training batches from `step` on, the sample-grid renderer) of the run's task."""
+    """The run's training batches from `step` on: one element per step, tensors [k, B, ...] (global batch B)."""
     if config.task == "colorize":
-        batches = data.training_batches(split, config.size, config.batch_size, model.batches_per_step,
-                                        initial_step=step, jitter=config.jitter, seed=config.seed)
-        l_channel, ab = data.eval_pairs(split, config.size, config.sample_count)
-        return batches, lambda generator: callbacks.colorization_grid(
-            l_channel, generator(l_channel, training=False), ab)
-    unit_range = config.arch in UNIT_RANGE_ARCHS
+        return data.training_batches(split, config.size, config.batch_size, model.batches_per_step,
+                                     initial_step=step, jitter=config.jitter, seed=config.seed)
     channels = image_networks.IMAGE_SHAPES[config.arch][-1]
-    batches = data.generation_batches(split, config.size, channels, unit_range, config.batch_size,
-                                      model.batches_per_step, step, config.central_crop, config.seed)
+    return data.generation_batches(split, config.size, channels, config.arch in UNIT_RANGE_ARCHS, config.batch_size,
+                                   model.batches_per_step, step, config.central_crop, config.seed)
+
+
+def sample_renderer(config, split):
+    """Function generator -> uint8 grid of fixed inputs: input L | prediction | truth rows (colorization), or
+    samples of a fixed z (generation)."""
+    if config.task == "colorize":
+        l_channel, ab = data.eval_pairs(split, config.size, config.sample_count)
+        return lambda generator: callbacks.colorization_grid(l_channel, generator(l_channel, training=False), ab)
+    unit_range = config.arch in UNIT_RANGE_ARCHS
     z = gans.sample_z(config.z_sampling, [config.sample_count, config.z_dim], tf.constant([config.seed, 0]))
-    return batches, lambda generator: callbacks.tile(
+    return lambda generator: callbacks.tile(
         callbacks.to_uint8(generator(z, training=False), unit_range), min(GRID_COLUMNS, config.sample_count))
 
 
@@ -150,29 +154,33 @@ def run(config):
     Returns:
         The trained `gans.AdversarialModel`.
     """
-    check_run_dir(config)
-    run_dir = pathlib.Path(config.run_dir)
+    strategy = distribute.make_strategy(config.strategy)
+    distribute.check_batch_size(config.batch_size, strategy)
+    run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
+    check_run_dir(config, run_dir)
     split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir)
     (run_dir / "config.json").write_text(config.to_json())
     logging.info("Run %s with settings:\n%s", run_dir, config.to_json())
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()  # for the whole process
-    model = build_model(config)
+    with strategy.scope():
+        model = build_model(config)
     manager = restore_latest(model, run_dir)
 
-    step = int(model.step)
+    step = model.step
     total = config.total_steps(len(split["train"]))
     steps_per_epoch = max(1, len(split["train"]) // config.batch_size)
-    logging.info("%d training and %d test images; steps %d -> %d, %d per epoch",
-                 len(split["train"]), len(split["test"]), step, total, steps_per_epoch)
+    logging.info("%d training and %d test images; steps %d -> %d, %d per epoch; %d replica(s)",
+                 len(split["train"]), len(split["test"]), step, total, steps_per_epoch,
+                 strategy.num_replicas_in_sync)
     if step < total:
-        batches, render = training_stream(config, model, split, step)
+        batches = distribute.distribute_steps(strategy, lambda: training_stream(config, model, split, step))
         run_callbacks = [
             callbacks.StopOnNonFiniteLoss(),  # first: nothing below logs, saves or exports a NaN step
-            callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", render,
+            callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", sample_renderer(config, split),
                                  config.log_every, config.image_every),
-            callbacks.Checkpointer(manager, config.checkpoint_every),
+            callbacks.Checkpointer(manager, config.save_every),
             callbacks.StopAtStep(total),
             keras.callbacks.TensorBoard(run_dir / "logs", write_graph=False),
         ]
@@ -185,6 +193,7 @@ def run(config):
                 {"classifier_distance": "fcd", "classifier_score": "classifier_score"}))
         model.fit(batches, epochs=-(-total // steps_per_epoch), initial_epoch=step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=run_callbacks)
-    export_generator(config, model.generator, run_dir / "export")
-    logging.info("Exported the generator to %s", run_dir / "export")
+    if distribute.is_chief(strategy):
+        export_generator(config, model.generator, run_dir / "export")
+        logging.info("Exported the generator to %s", run_dir / "export")
     return model

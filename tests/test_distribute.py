@@ -1,0 +1,136 @@
+"""tf.distribute: two replicas compute what one device computes on the global batch (in process, on the two
+logical CPUs of conftest.py), and a real two-worker MultiWorkerMirroredStrategy run of train.py on loopback."""
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_colorgan import config, data, distribute, training
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def two_replicas():
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+class StepLosses(keras.callbacks.Callback):
+    """Each step's losses (Keras' running means turned back into per-step values)."""
+
+    def on_train_begin(self, logs=None):
+        self.steps = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps.append({name: float(value) * (batch + 1) - sum(s[name] for s in self.steps)
+                           for name, value in logs.items()})
+
+
+def train_in_process(run_config, strategy, steps):
+    keras.utils.set_random_seed(run_config.seed)
+    with strategy.scope():
+        model = training.build_model(run_config)
+    split = data.make_split(run_config.dataset, run_config.seed)
+    losses = StepLosses()
+    model.fit(distribute.distribute_steps(strategy, lambda: training.training_stream(run_config, model, split, 0)),
+              steps_per_epoch=steps, verbose=0, callbacks=[losses])
+    return model, losses.steps
+
+
+def test_wgan_on_two_replicas_matches_one_device_step_for_step():
+    # DCGAN networks (BatchNorm, synchronised over the replicas) with WGAN's critic loop (3 critic updates in the
+    # warm-up step, then 2), clipping and RMSProp, whose update is not invariant to the gradients' scale: a loss
+    # summed instead of averaged over the replicas would double it.
+    run_config = config.make_config(task="generate", experiment="dcgan_mnist", gan="wgan", dataset="fashion_mnist",
+                                    batch_size=4, n_critic_warmup=3, n_critic=2, warmup_steps=1, run_dir="unused")
+    one, one_losses = train_in_process(run_config, tf.distribute.get_strategy(), steps=2)
+    two, two_losses = train_in_process(run_config, two_replicas(), steps=2)
+    assert one.step == two.step == 2 and int(two.d_optimizer.iterations.value.read_value()) == 3 + 2
+    for expected, found in zip(one_losses, two_losses):
+        for name in expected:
+            np.testing.assert_allclose(found[name], expected[name], rtol=1e-4, atol=1e-6)
+    for expected, found in zip(one.weights, two.weights):
+        np.testing.assert_allclose(np.array(found.numpy()), np.array(expected.numpy()), atol=1e-6, err_msg=found.path)
+    assert max(np.abs(w.numpy()).max() for w in two.discriminator.trainable_weights) <= run_config.clip
+
+
+def test_a_global_batch_that_does_not_split_among_the_replicas_is_refused():
+    distribute.check_batch_size(4, two_replicas())
+    with pytest.raises(config.ConfigError, match=r"Expected a multiple of the 2 replicas .* batch_size=3"):
+        distribute.check_batch_size(3, two_replicas())
+
+
+def test_dropout_and_z_take_the_replicas_slice_of_the_global_draw():
+    strategy = two_replicas()
+    rows = tf.reshape(tf.range(8.0), [4, 2])
+    parts = strategy.run(lambda: distribute.replica_slice(rows))
+    np.testing.assert_array_equal(np.concatenate([p.numpy() for p in strategy.experimental_local_results(parts)]),
+                                  rows.numpy())
+    assert distribute.replica_slice(rows) is rows  # outside a multi-replica step: the whole batch
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def checkpoint_values(checkpoint_dir):
+    reader = tf.train.load_checkpoint(str(checkpoint_dir))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if name != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+
+
+def step_scalars(log_dir, tag):
+    values = {}
+    for path in sorted(pathlib.Path(log_dir).glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    return values
+
+
+def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path):
+    # WGAN (RMSProp, clipping, a critic loop), L1 and the original's L2 half-sum over the global batch, BatchNorm
+    # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2.
+    flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--steps=3", "--batch_size=2",
+             "--image_every=100", "--sample_count=1"]
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    logs = [tmp_path / f"{name}.log" for name in ("worker_0", "worker_1", "one")]  # files: a full pipe would block
+    commands = [[f"--run_dir={tmp_path / 'two'}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={tmp_path / 'one'}"]]
+    worker_envs = [{**env, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
+                   for index in range(2)]
+    processes = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *command, *flags], env=process_env,
+                                  stdout=subprocess.DEVNULL, stderr=log.open("w"), cwd=tmp_path)
+                 for command, process_env, log in zip(commands, [*worker_envs, env], logs)]
+    for process, log in zip(processes, logs):
+        assert process.wait(timeout=600) == 0, log.read_text()[-3000:]
+
+    chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"
+    chief_values = checkpoint_values(chief / "checkpoints")
+    worker_values = checkpoint_values(worker / "checkpoints")
+    one_values = checkpoint_values(one / "checkpoints")
+    assert chief_values.keys() == worker_values.keys() == one_values.keys() and len(chief_values) > 100
+    for name, value in chief_values.items():
+        np.testing.assert_array_equal(worker_values[name], value, err_msg=name)  # both workers: identical
+        np.testing.assert_allclose(value, one_values[name], rtol=1e-2, atol=1e-4, err_msg=name)  # sum order
+    assert chief_values["step/.ATTRIBUTES/VARIABLE_VALUE"] == 3
+    for tag in ("d_loss", "g_adversarial", "g_l1", "g_l2"):
+        two_steps, one_steps = step_scalars(chief / "logs" / "steps", tag), step_scalars(one / "logs" / "steps", tag)
+        assert sorted(two_steps) == [1, 2, 3]
+        for step, value in one_steps.items():
+            np.testing.assert_allclose(two_steps[step], value, rtol=1e-3, atol=1e-6, err_msg=f"{tag} {step}")
+    assert (chief / "export" / "saved_model.pb").exists() and not (worker / "export").exists()

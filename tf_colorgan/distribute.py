@@ -1,0 +1,129 @@
+"""Training on several devices and machines with tf.distribute (`--strategy`).
+
+* default: TensorFlow's default strategy (one device: the GPU if there is one, else the CPU).
+* mirrored: `MirroredStrategy`, one replica per GPU of this machine (the CPU when there is none).
+* multi_worker: `MultiWorkerMirroredStrategy` across the machines listed in the `TF_CONFIG` environment variable
+  (one replica per GPU of each worker); every worker runs the same command.
+* tpu: `TPUStrategy` on the TPU found by `TPUClusterResolver` (the one of this VM, or `TPU_NAME`).
+
+`--batch_size` is the global batch B, split evenly into B / R per replica for R replicas. Each replica's losses
+are means over its B / R examples, scaled by 1 / R before the gradients, which the optimizers sum over the
+replicas, so the update is that of the mean over the global batch (as on one device). BatchNorm normalises with
+the statistics of the global batch (`TrainModeBatchNorm` is synchronised under R > 1) and each replica's z is its
+slice of the global batch's z, so a step on R replicas computes what one device computes on the whole batch, up
+to the order of floating-point sums. Terms over the whole batch are summed over the replicas first
+(`global_sum`: the original's L2 half-sum and EBGAN's Frobenius energy). The exceptions: EBGAN's pull-away term
+and LSGAN's batch-mean form (LSUN) are computed per replica and averaged, and dropout draws its masks per
+replica.
+
+Every worker reads the whole input stream and keeps its replicas' slices of each global batch, so all replicas
+see exactly the batches a one-device run sees. Every worker writes its checkpoints, logs and samples: the chief
+(worker 0) into the run directory, the others into `run_dir/workers/<task>_<id>/`. Only the chief exports.
+"""
+
+import json
+import os
+import pathlib
+
+import tensorflow as tf
+
+from tf_colorgan.config import ConfigError
+
+
+def make_strategy(name):
+    """The `tf.distribute.Strategy` of `--strategy` (see the module docstring). Create it before other TF work."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            raise ConfigError("Invalid `strategy`: multi_worker needs the TF_CONFIG environment variable "
+                              '({"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
+                              '"index": 0}}; see README "Several GPUs and machines"). Received: TF_CONFIG unset.')
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def check_batch_size(batch_size, strategy):
+    """Refuses a global batch that does not split evenly among the replicas (`ConfigError`)."""
+    replicas = strategy.num_replicas_in_sync
+    if batch_size % replicas:
+        raise ConfigError(f"Invalid value for argument `batch_size`. Expected a multiple of the {replicas} replicas "
+                          f"of --strategy (the global batch is split evenly among them). Received: "
+                          f"batch_size={batch_size}")
+
+
+def worker(strategy):
+    """(task type, task index) of this process in a multi-worker cluster, or None outside one."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type or isinstance(strategy, tf.distribute.TPUStrategy):
+        return None
+    return resolver.task_type, resolver.task_id
+
+
+def is_chief(strategy):
+    """Whether this process is the chief: the only one, the "chief" task, or worker 0 of a cluster without one."""
+    task = worker(strategy)
+    if task is None or task[0] == "chief":
+        return True
+    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    return task == ("worker", 0) and "chief" not in cluster
+
+
+def work_dir(run_dir, strategy):
+    """Where this process writes: the run directory for the chief, `run_dir/workers/<task>_<id>` otherwise."""
+    run_dir = pathlib.Path(run_dir)
+    if is_chief(strategy):
+        return run_dir
+    task_type, task_id = worker(strategy)
+    return run_dir / "workers" / f"{task_type}_{task_id}"
+
+
+def replica_slice(batch):
+    """This replica's part of a global-batch tensor [B, ...] (rows r B/R .. (r + 1) B/R of replica r); the whole
+    tensor outside a multi-replica step."""
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context else 1
+    if replicas == 1:
+        return batch
+    size = tf.shape(batch)[0] // replicas
+    return batch[context.replica_id_in_sync_group * size:][:size]
+
+
+def global_sum(value):
+    """The sum of `value` over the replicas (differentiable), for losses that sum over the whole batch; `value`
+    itself outside a multi-replica step."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+def per_replica_loss(loss):
+    """`loss` / R: the replicas' gradients are summed, so the update follows the mean over the global batch."""
+    return loss / tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def distribute_steps(strategy, make_dataset):
+    """The training stream of `make_dataset()` (elements: tensors [k, B, ...], the k batches of one step) for
+    `strategy`: unchanged on one replica, else a distributed dataset whose replica r gets [k, B / R, ...], its
+    slice of each global batch."""
+    replicas = strategy.num_replicas_in_sync
+    if replicas == 1:
+        return make_dataset()
+
+    def dataset_fn(context):
+        local = replicas // context.num_input_pipelines
+        first = context.input_pipeline_id * local
+
+        def local_slices(*tensors):  # [k, B, ...] -> `local` elements [k, B / R, ...]
+            parts = [tf.stack(tf.split(t, replicas, axis=1)[first:first + local]) for t in tensors]
+            return tf.data.Dataset.from_tensor_slices(parts[0] if len(parts) == 1 else tuple(parts))
+
+        return make_dataset().flat_map(local_slices).prefetch(tf.data.AUTOTUNE)
+
+    return strategy.distribute_datasets_from_function(dataset_fn)
