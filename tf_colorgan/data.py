@@ -8,7 +8,9 @@ and ab' = ab/110 [S, S, 2]. The resized Lab images are cached in memory when the
 the first pass decodes files.
 
 Sources: a folder of images (the built-in sample set `data/sample` is one) or a TensorFlow Datasets image
-dataset by name. Either is split once, with a seeded shuffle, into train and test in the report's proportion
+dataset by name. A folder's files are checked once, when the split is made (`usable_images`): empty, non-image,
+corrupt or truncated files (and, for colorization, grayscale photos) are skipped, counted in the log and listed
+in split.json; 16-bit PNGs, CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Either is split once, with a seeded shuffle, into train and test in the report's proportion
 (195,000 of CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
 The small grayscale sets of `tf_colorgan.digits` (fashion_mnist, mnist, digits) keep their own train/test split.
 
@@ -17,6 +19,7 @@ to the networks' size, made grayscale for the MNIST networks, and scaled to [0, 
 there) or [-1, 1].
 """
 
+import collections
 import json
 import pathlib
 
@@ -32,6 +35,9 @@ SAMPLE_DIR = pathlib.Path(__file__).resolve().parents[1] / "data" / "sample"
 REPORT_TRAIN_FRACTION = 195_000 / 202_599
 JITTER_MARGIN = 20
 CACHE_BYTES = 4 << 30  # 4 GiB of decoded training images (5,000 at 256 x 256) are kept in memory
+MAX_PIXELS = 4096 * 4096  # larger photos are AREA-resized in sRGB to this many pixels before the Lab conversion
+GRAY_CHROMA = 2 / 255  # a photo whose channels never differ by more than this (at 64 x 64) has no colour
+IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"BM", b"RIFF")  # JPEG, PNG, GIF, BMP, WebP
 
 
 def list_images(folder):
@@ -47,10 +53,43 @@ def list_images(folder):
 
 
 def decode_rgb(contents):
-    """Encoded image bytes (scalar string) -> float32 sRGB [H, W, 3] in [0, 1]; first frame of a GIF."""
+    """Encoded image bytes (scalar string) -> float32 sRGB [H, W, 3] in [0, 1]; first frame of a GIF; 16-bit
+    PNGs rounded to 8 bits, CMYK JPEGs converted; photos over `MAX_PIXELS` AREA-resized to about that many."""
     image = tf.io.decode_image(contents, channels=3, expand_animations=False)  # uint8: WebP allows no other
     image.set_shape([None, None, 3])
-    return to_float_rgb(image)
+    rgb = to_float_rgb(image)
+    shape = tf.cast(tf.shape(rgb)[:2], tf.float64)
+    scale = tf.sqrt(MAX_PIXELS / (shape[0] * shape[1]))
+    return tf.cond(scale < 1, lambda: tf.image.resize(rgb, tf.cast(shape * scale, tf.int32), method="area"),
+                   lambda: rgb)
+
+
+def usable_images(paths, colour_only=False):
+    """The paths of `paths` that decode (to a colour photo, with `colour_only`), and {path: why} for the others.
+
+    One parallel decoding pass; a file is skipped as an "empty file", "not an image" (no JPEG, PNG, GIF, BMP or
+    WebP signature), "corrupt or truncated" (the decoder failed) or, with `colour_only`, "grayscale" (no colour
+    to learn from: its channels differ by at most `GRAY_CHROMA` at 64 x 64).
+    """
+    def chroma(index, path):
+        small = tf.image.resize(decode_rgb(tf.io.read_file(path)), [64, 64], method="area")
+        return index, tf.reduce_max(small, axis=-1) - tf.reduce_min(small, axis=-1)
+
+    checked = tf.data.Dataset.from_tensor_slices(paths).enumerate().map(chroma, num_parallel_calls=tf.data.AUTOTUNE)
+    decoded = {int(index): float(tf.reduce_max(spread)) for index, spread in checked.ignore_errors()}
+    usable, skipped = [], {}
+    for index, path in enumerate(paths):
+        if index in decoded:
+            if decoded[index] > GRAY_CHROMA or not colour_only:
+                usable.append(path)
+            else:
+                skipped[path] = "grayscale"
+            continue
+        with open(path, "rb") as file:
+            head = file.read(16)
+        skipped[path] = ("empty file" if not head else
+                         "not an image" if not head.startswith(IMAGE_SIGNATURES) else "corrupt or truncated")
+    return usable, skipped
 
 
 def to_float_rgb(image):
@@ -85,16 +124,18 @@ def lab_pair(rgb, size, jitter_seed=None):
     return jittered_pair(resized_lab(rgb, side), size, jitter_seed)
 
 
-def make_split(dataset, seed, data_dir=None):
+def make_split(dataset, seed, data_dir=None, colour_only=False):
     """Splits a dataset into train and test items with a seeded shuffle, in the report's proportion.
 
     Args:
         dataset: 'sample', a folder path, one of `digits.NAMES`, or a TFDS dataset name (e.g. 'celeb_a').
         seed: shuffle seed.
         data_dir: TFDS data directory, or the folder of IDX files for `digits.NAMES` (None: the defaults).
+        colour_only: also skip grayscale files of a folder (colorization has nothing to learn from them).
 
     Returns:
-        A JSON-serialisable dict: {"source": "folder", "root": str, "train": [relative paths], "test": [...]} or
+        A JSON-serialisable dict: {"source": "folder", "root": str, "skipped": {relative path: why} (see
+        `usable_images`), "train": [relative paths], "test": [...]} or
         {"source": "tfds", "name": str, "split": "test+train+...", "data_dir": str or None, "train": [indices],
         "test": [...]}, or for the sets of `tf_colorgan.digits` their own split:
         {"source": "digits", "name": str, "data_dir": str or None, "train": [0..n_train), "test": [0..n_test)}.
@@ -107,8 +148,19 @@ def make_split(dataset, seed, data_dir=None):
     path = pathlib.Path(dataset)
     if dataset == "sample" or path.is_dir() or path.is_absolute() or dataset.startswith("."):
         root = SAMPLE_DIR if dataset == "sample" else pathlib.Path(dataset).resolve()
-        items = [str(pathlib.Path(p).relative_to(root)) for p in list_images(root)]
-        split = {"source": "folder", "root": str(root)}
+        paths = list_images(root)
+        usable, skipped = usable_images(paths, colour_only)
+        reasons = collections.Counter(skipped.values())
+        summary = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+        if not usable:
+            raise ConfigError(f"Invalid `dataset`: no usable image under '{root}'. Expected colour photos that "
+                              f"decode. Received: {len(paths)} file(s), all skipped: {summary}.")
+        if skipped:
+            logging.warning("Skipped %d of %d files under %s: %s. They are listed in split.json.", len(skipped),
+                            len(paths), root, summary)
+        items = [str(pathlib.Path(p).relative_to(root)) for p in usable]
+        split = {"source": "folder", "root": str(root),
+                 "skipped": {str(pathlib.Path(p).relative_to(root)): why for p, why in skipped.items()}}
     else:
         builder = tfds_builder(dataset, data_dir)
         split_name = "+".join(sorted(builder.info.splits.keys()))
@@ -121,12 +173,12 @@ def make_split(dataset, seed, data_dir=None):
     return split
 
 
-def load_or_make_split(run_dir, dataset, seed, data_dir=None):
+def load_or_make_split(run_dir, dataset, seed, data_dir=None, colour_only=False):
     """The run's split: read from `run_dir/split.json`, or made with `make_split` and written there."""
     path = pathlib.Path(run_dir) / "split.json"
     if path.exists():
         return json.loads(path.read_text())
-    split = make_split(dataset, seed, data_dir)
+    split = make_split(dataset, seed, data_dir, colour_only)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(split))
     return split

@@ -53,6 +53,8 @@ def colorize(generator, images, size):
     Returns:
         uint8 [N, H, W, 3].
     """
+    tf.debugging.assert_equal(tf.shape(images)[-1], 3, message="Invalid `images`: expected uint8 [N, H, W, 3] (RGB; "
+                              "a grayscale photo as three equal channels); the last axis is not 3")
     lightness = _per_pixel(color.normalized_lightness_of_uint8)(images)
     small = tf.image.resize(lightness, [size, size], method="area")
     ab = tf.cast(generator(small, training=False), tf.float32)

@@ -158,7 +158,8 @@ def run(config):
     distribute.check_batch_size(config.batch_size, strategy)
     run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
     check_run_dir(config, run_dir)
-    split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir)
+    split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir,
+                                    colour_only=config.task == "colorize")
     (run_dir / "config.json").write_text(config.to_json())
     logging.info("Run %s with settings:\n%s", run_dir, config.to_json())
     keras.utils.set_random_seed(config.seed)
