@@ -5,6 +5,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -167,3 +168,36 @@ def test_a_non_finite_loss_stops_training_with_a_clear_error():
     with pytest.raises(callbacks.NonFiniteLossError, match="Non-finite loss at step 0"):
         model.fit(tf.data.Dataset.from_tensors(0.0).repeat(), steps_per_epoch=3, epochs=1, verbose=0,
                   callbacks=[callbacks.StopOnNonFiniteLoss()])
+
+
+def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_path):
+    # SIGKILL (as a power cut) at random moments while a real run trains and checkpoints every step; the same
+    # command then resumes each time from a readable checkpoint, and the run ends at its step with exactly one
+    # discriminator update per step (the MLP GAN's), so no step was lost or counted twice.
+    run_dir = tmp_path / "run"
+    command = [sys.executable, str(ROOT / "train.py"), f"--run_dir={run_dir}", "--task=generate",
+               "--experiment=mlp_gan_mnist", "--dataset=fashion_mnist", "--steps=150", "--save_every=1",
+               "--image_every=1000", "--batch_size=16"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    rng = np.random.default_rng(0)
+    resumed_at = []
+    for _ in range(3):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        state = run_dir / "checkpoints" / "checkpoint"
+        before = state.stat().st_mtime_ns if state.exists() else 0
+        while (not state.exists() or state.stat().st_mtime_ns == before) and process.poll() is None:
+            time.sleep(0.05)  # until this process has saved a checkpoint: it is training
+        time.sleep(rng.uniform(0.0, 1.5))
+        process.kill()
+        assert process.wait() != 0, "the run ended before it was killed"
+        latest = tf.train.latest_checkpoint(str(run_dir / "checkpoints"))
+        step = int(tf.train.load_checkpoint(latest).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
+        assert latest.endswith(f"ckpt-{step}") and step > (resumed_at[-1] if resumed_at else 0)
+        resumed_at.append(step)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"at step {resumed_at[-1]}" in result.stderr  # "Resumed .../ckpt-N at step N"
+    reader = tf.train.load_checkpoint(str(run_dir / "checkpoints"))
+    assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 150
+    assert reader.get_tensor("d_optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE") == 150
+    assert (run_dir / "export" / "saved_model.pb").exists() and resumed_at[-1] < 150
