@@ -10,8 +10,9 @@ the first pass decodes files.
 Sources: a folder of images (the built-in sample set `data/sample` is one) or a TensorFlow Datasets image
 dataset by name. A folder's files are checked once, when the split is made (`usable_images`): empty, non-image,
 corrupt or truncated files (and, for colorization, grayscale photos) are skipped, counted in the log and listed
-in split.json; 16-bit PNGs, CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Either is split once, with a seeded shuffle, into train and test in the report's proportion
-(195,000 of CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
+in split.json; 16-bit PNGs, CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Either
+source is split once, with a seeded shuffle, into train and test in the report's proportion (195,000 of
+CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
 The small grayscale sets of `tf_colorgan.digits` (fashion_mnist, mnist, digits) keep their own train/test split.
 
 Image generation (`generation_batches`) uses the same sources: photos are centre-cropped, resized (bilinear)
