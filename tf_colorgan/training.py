@@ -156,6 +156,9 @@ def run(config):
     """
     strategy = distribute.make_strategy(config.strategy)
     distribute.check_batch_size(config.batch_size, strategy)
+    if config.jit_compile and config.strategy != "default":
+        logging.warning("--jit_compile applies on the default strategy only (see tf_colorgan.distribute); "
+                        "ignored under --strategy=%s", config.strategy)
     run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
     check_run_dir(config, run_dir)
     split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir,
