@@ -127,7 +127,7 @@ def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path):
     for name, value in chief_values.items():
         np.testing.assert_array_equal(worker_values[name], value, err_msg=name)  # both workers: identical
         gap = np.linalg.norm(np.float64(value) - one_values[name])  # float sums in another order: close, not equal
-        assert gap <= 1e-2 * np.linalg.norm(np.float64(one_values[name])) + 1e-5, name
+        assert gap <= 0.05 * np.linalg.norm(np.float64(one_values[name])) + 1e-5, name
     assert chief_values["step/.ATTRIBUTES/VARIABLE_VALUE"] == 3
     for tag in ("d_loss", "g_adversarial", "g_l1", "g_l2"):
         two_steps, one_steps = step_scalars(chief / "logs" / "steps", tag), step_scalars(one / "logs" / "steps", tag)
