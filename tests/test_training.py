@@ -97,7 +97,8 @@ def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, flags, me
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("gan", ["gan", "ebgan", "wgan_gp"])  # wgan: test_distribute's one-worker run
+# wgan: test_distribute's one-worker run; wgan_gp trains in process (test_gans), to keep the suite under 10 minutes
+@pytest.mark.parametrize("gan", ["gan", "ebgan"])
 def test_every_objective_trains_from_the_command_line(tmp_path, gan):
     run_dir = tmp_path / gan
     train(f"--run_dir={run_dir}", f"--gan={gan}", "--l1=0", "--l2=1", *FAST)
