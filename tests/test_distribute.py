@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import config, data, distribute, training
+from tf_colorgan import config, data, distribute, networks, training
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -67,13 +67,37 @@ def test_a_global_batch_that_does_not_split_among_the_replicas_is_refused():
         distribute.check_batch_size(3, two_replicas())
 
 
-def test_dropout_and_z_take_the_replicas_slice_of_the_global_draw():
+def test_strategies_that_cannot_start_here_say_why():
+    with pytest.raises(config.ConfigError, match="tpu needs a TPU"):
+        distribute.make_strategy("tpu")
+    assert "TF_CONFIG" not in os.environ
+    with pytest.raises(config.ConfigError, match="multi_worker needs the TF_CONFIG environment variable"):
+        distribute.make_strategy("multi_worker")
+
+
+def test_replica_slice_gives_each_replica_its_rows_of_the_global_batch():
     strategy = two_replicas()
     rows = tf.reshape(tf.range(8.0), [4, 2])
     parts = strategy.run(lambda: distribute.replica_slice(rows))
     np.testing.assert_array_equal(np.concatenate([p.numpy() for p in strategy.experimental_local_results(parts)]),
                                   rows.numpy())
     assert distribute.replica_slice(rows) is rows  # outside a multi-replica step: the whole batch
+
+
+def test_dropout_on_two_replicas_drops_what_one_device_drops_on_the_global_batch():
+    x = tf.reshape(tf.range(1.0, 4 * 3 * 3 * 2 + 1), [4, 3, 3, 2])
+    keras.utils.set_random_seed(1)
+    expected = networks.TrainModeDropout(0.5)(x, training=True).numpy()
+    strategy = two_replicas()
+    keras.utils.set_random_seed(1)
+    with strategy.scope():
+        layer = networks.TrainModeDropout(0.5)
+    halves = strategy.experimental_distribute_values_from_function(
+        lambda context: x[2 * context.replica_id_in_sync_group:][:2])
+    found = strategy.run(tf.function(lambda half: layer(half, training=True)), args=(halves,))
+    found = np.concatenate([part.numpy() for part in strategy.experimental_local_results(found)])
+    np.testing.assert_array_equal(found, expected)
+    assert set(np.unique(expected / x.numpy())) == {0.0, 2.0}  # dropped, or kept and scaled by 1 / (1 - 0.5)
 
 
 def free_ports(count):

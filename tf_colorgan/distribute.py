@@ -42,7 +42,11 @@ def make_strategy(name):
                               '({"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
                               '"index": 0}}; see README "Several GPUs and machines"). Received: TF_CONFIG unset.')
         return tf.distribute.MultiWorkerMirroredStrategy()
-    resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+    except ValueError as error:  # no TPU on this machine and no TPU_NAME
+        raise ConfigError(f"Invalid `strategy`: tpu needs a TPU (this TPU VM's, or one named by TPU_NAME). Received: "
+                          f"{error}") from None
     tf.config.experimental_connect_to_cluster(resolver)
     tf.tpu.experimental.initialize_tpu_system(resolver)
     return tf.distribute.TPUStrategy(resolver)
