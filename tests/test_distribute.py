@@ -150,12 +150,24 @@ def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path):
     assert chief_values.keys() == worker_values.keys() == one_values.keys() and len(chief_values) > 100
     for name, value in chief_values.items():
         np.testing.assert_array_equal(worker_values[name], value, err_msg=name)  # both workers: identical
-        gap = np.linalg.norm(np.float64(value) - one_values[name])  # float sums in another order: close, not equal
-        assert gap <= 0.05 * np.linalg.norm(np.float64(one_values[name])) + 1e-5, name
+    # Against one worker, where float sums run in another order. The critic's weights agree to 1e-6. The
+    # generator's move up to ~1.6e-4 per RMSProp step here (lr 5e-5 x sqrt(10)). Its deepest encoder layers get
+    # gradients that are float noise at global batch 2, because BatchNorm over two values at 1 x 1 gives +-1
+    # whatever its input. So its weights are checked on average (1e-5, measured 5e-6) and at most 3e-4, and the
+    # per-step losses (below) carry the real evidence. BatchNorm's moving statistics agree to 1e-3. The optimizer
+    # slots are not compared.
+    def gaps(prefix):
+        return [np.abs(np.float64(chief_values[name]) - one_values[name]) for name in one_values
+                if name.startswith(prefix)]
+
+    assert max(gap.max() for gap in gaps("d_optimizer/_trainable_variables")) <= 1e-6
+    assert max(gap.mean() for gap in gaps("g_optimizer/_trainable_variables")) <= 1e-5
+    assert max(gap.max() for gap in gaps("g_optimizer/_trainable_variables")) <= 3e-4
+    assert max(gap.max() for gap in gaps("generator/") + gaps("discriminator/")) <= 1e-3  # moving statistics
     assert chief_values["step/.ATTRIBUTES/VARIABLE_VALUE"] == 2
     for tag in ("d_loss", "g_adversarial", "g_l1", "g_l2"):
         two_steps, one_steps = step_scalars(chief / "logs" / "steps", tag), step_scalars(one / "logs" / "steps", tag)
         assert sorted(two_steps) == [1, 2]
         for step, value in one_steps.items():
-            np.testing.assert_allclose(two_steps[step], value, rtol=1e-3, atol=1e-6, err_msg=f"{tag} {step}")
+            np.testing.assert_allclose(two_steps[step], value, rtol=1e-4, atol=1e-6, err_msg=f"{tag} {step}")
     assert (chief / "export" / "saved_model.pb").exists() and not (worker / "export").exists()

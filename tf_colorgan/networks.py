@@ -34,7 +34,7 @@ class TrainModeBatchNorm(layers.BatchNormalization):
     """BatchNormalization that can keep using the batch's own statistics at inference.
 
     Built under a tf.distribute strategy with several replicas, it is `synchronized` unless told otherwise: the
-    moments are those of the global batch, as on one device.
+    moments are those of the global batch, computed in two passes as on one device (`_moments`).
 
     Args:
         train_mode_inference: if True, normalise with the batch moments
@@ -49,6 +49,20 @@ class TrainModeBatchNorm(layers.BatchNormalization):
 
     def call(self, inputs, training=None, mask=None):
         return super().call(inputs, training=bool(training) or self.train_mode_inference, mask=mask)
+
+    def _moments(self, inputs, mask):
+        """Moments [C] over N, H, W; when synchronised, over the global batch in two passes (the mean, then the mean
+        squared deviation from it), as one device computes them. (Keras' synchronised moments use E[x^2] - E[x]^2,
+        which loses float32 precision where the spread is small against the mean, as at the U-Net's 1 x 1
+        bottleneck with a few images.)"""
+        if not self.synchronized or mask is not None:
+            return super()._moments(inputs, mask)
+        x = tf.cast(inputs, tf.float32)
+        axes = self._reduction_axes
+        count = distribute.global_sum(tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), axes)), tf.float32))
+        mean = distribute.global_sum(tf.reduce_sum(x, axes)) / count
+        variance = distribute.global_sum(tf.reduce_sum(tf.square(x - mean), axes)) / count
+        return tf.cast(mean, inputs.dtype), tf.cast(variance, inputs.dtype)
 
     def get_config(self):
         return {**super().get_config(), "train_mode_inference": self.train_mode_inference}
