@@ -84,17 +84,32 @@ def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
     assert (lsgan_run / "config.json").read_text() == before
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--size=300"], "Invalid value for argument `size`. Expected a positive multiple of 256"),
-    (["--textbook=l3"], "Invalid value for argument `textbook`"),
-    (["--dataset=/no/such/folder"], "Received: dataset='/no/such/folder'"),
-    (["--gan=began"], "flag --gan=began: value should be one of <gan|lsgan|ebgan|wgan|wgan_gp>"),
-    (["--l1=-1"], "Invalid value for argument `l1`. Expected a number >= 0. Received: l1=-1.0"),
-])
-def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, flags, message):
-    result = train(f"--run_dir={tmp_path / 'run'}", *flags, check=False)
-    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
-    assert not (tmp_path / "run").exists()
+BAD_FLAGS = {
+    "--size=300": "Invalid value for argument `size`. Expected a positive multiple of 256",
+    "--textbook=l3": "Invalid value for argument `textbook`",
+    "--dataset=/no/such/folder": "Received: dataset='/no/such/folder'",
+    "--gan=began": "flag --gan=began: value should be one of <gan|lsgan|ebgan|wgan|wgan_gp>",
+    "--l1=-1": "Invalid value for argument `l1`. Expected a number >= 0. Received: l1=-1.0",
+}
+
+
+def train_concurrently(tmp_path, flag_lists):
+    """Runs `python train.py FLAGS` for each flag list at once (each logging to its own file); returns
+    [(exit status, stderr)] in order."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    logs = [tmp_path / f"train_{index}.log" for index in range(len(flag_lists))]
+    runs = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *flags], env=env, stdout=subprocess.DEVNULL,
+                             stderr=log.open("w"), cwd=tmp_path) for flags, log in zip(flag_lists, logs)]
+    return [(run.wait(timeout=600), log.read_text()) for run, log in zip(runs, logs)]
+
+
+def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path):
+    run_dirs = [tmp_path / f"run_{index}" for index in range(len(BAD_FLAGS))]
+    results = train_concurrently(tmp_path, [[f"--run_dir={path}", flag] for path, flag in zip(run_dirs, BAD_FLAGS)])
+    for (status, stderr), message, run_dir in zip(results, BAD_FLAGS.values(), run_dirs):
+        assert status == 2 and message in stderr and "Traceback" not in stderr, stderr[-2000:]
+        assert stderr.strip().splitlines()[-1].startswith("train.py: error: ")  # one line, last
+        assert not run_dir.exists()
 
 
 def test_ebgan_trains_from_the_command_line(tmp_path):
@@ -110,11 +125,12 @@ def test_ebgan_trains_from_the_command_line(tmp_path):
 def test_deterministic_runs_of_the_same_command_give_bit_identical_weights(tmp_path):
     """Two runs of `train.py --deterministic` (jitter, dropout, BatchNorm, both optimizers, 2 steps) end with the
     same bits in every checkpointed variable: weights, moving statistics, optimizer slots, the step."""
-    checkpoints = []
-    for name in ("first", "second"):
-        train(f"--run_dir={tmp_path / name}", "--deterministic", "--jitter", "--steps=2", "--batch_size=2",
-              "--image_every=100")
-        checkpoints.append(tf.train.load_checkpoint(str(tmp_path / name / "checkpoints" / "ckpt-2")))
+    names = ("first", "second")
+    for status, stderr in train_concurrently(tmp_path, [[f"--run_dir={tmp_path / name}", "--deterministic", "--jitter",
+                                                         "--steps=2", "--batch_size=2", "--image_every=100"]
+                                                        for name in names]):
+        assert status == 0, stderr[-3000:]
+    checkpoints = [tf.train.load_checkpoint(str(tmp_path / name / "checkpoints" / "ckpt-2")) for name in names]
     names = [name for name, _ in tf.train.list_variables(str(tmp_path / "first" / "checkpoints" / "ckpt-2"))]
     assert len(names) > 100 and json.loads((tmp_path / "first" / "config.json").read_text())["deterministic"]
     for name in names:

@@ -7,16 +7,12 @@ recursively; JPEG, PNG, BMP, GIF, WebP) of any size. Each output is a PNG at the
 colour is predicted at the training size and recombined with the photo's full-resolution lightness), written
 to the output folder under the input's name (with its sub-folder, for inputs found in a folder). A file that
 cannot be read or decoded is reported and skipped; the others go on, and the exit status is 1 if any failed.
+Bad arguments are reported (exit status 2) before TensorFlow is imported, so they cost a fraction of a second.
 """
 
 import argparse
 import pathlib
 import sys
-
-import keras
-import tensorflow as tf
-
-from tf_colorgan import data
 
 
 def find_export(model):
@@ -31,6 +27,7 @@ def find_export(model):
 
 def expand_inputs(inputs):
     """[(path, output name)] for files and the images found under folders (keeping their sub-folders)."""
+    from tf_colorgan import data
     found = []
     for item in map(pathlib.Path, inputs):
         if item.is_dir():
@@ -42,6 +39,8 @@ def expand_inputs(inputs):
 
 def colorize_files(export_dir, inputs, out_dir):
     """Colorizes every input into `out_dir`; returns {input path: error message} of the files it skipped."""
+    import keras
+    import tensorflow as tf
     colorize = tf.saved_model.load(str(export_dir)).signatures["serving_default"]
     out_dir = pathlib.Path(out_dir)
     files = expand_inputs(inputs)
