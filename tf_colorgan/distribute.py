@@ -13,7 +13,8 @@ the statistics of the global batch (`TrainModeBatchNorm` is synchronised under R
 dropout mask are its slice of a draw for the global batch (`replica_slice`), so a step on R replicas computes
 what one device computes on the whole batch, up to the order of floating-point sums. Terms over the whole batch
 are summed over the replicas first (`global_sum`: the original's L2 half-sum and EBGAN's Frobenius energy). The
-exceptions: EBGAN's pull-away term and LSGAN's batch-mean form (LSUN) are computed per replica and averaged.
+exceptions: EBGAN's pull-away term and LSGAN's batch-mean form (LSUN) are computed per replica and averaged,
+and WGAN-GP's interpolation weights are drawn per replica.
 
 Every worker reads the whole input stream and keeps its replicas' slices of each global batch, so all replicas
 see exactly the batches a one-device run sees. Every worker writes its checkpoints, logs and samples: the chief
