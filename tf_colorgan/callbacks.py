@@ -8,12 +8,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import color
-
-
-def as_float(variable):
-    """The value of a scalar (Keras) variable, also of a tf.distribute one (which `float()` refuses)."""
-    return float(tf.convert_to_tensor(variable))
+from tf_colorgan import color, distribute
 
 
 def to_uint8(images, unit_range=True):
@@ -78,7 +73,7 @@ class StepLogger(keras.callbacks.Callback):
     def _accumulate(self):
         """Adds this step's values (the trackers' growth since the previous step) to the interval sums."""
         for metric in self.model.metrics:
-            total, count = as_float(metric.total), as_float(metric.count)
+            total, count = (float(distribute.value_of(v)) for v in (metric.total, metric.count))
             seen_total, seen_count = self._epoch_seen.get(metric.name, (0.0, 0.0))
             interval_total, interval_count = self._interval.get(metric.name, (0.0, 0.0))
             self._interval[metric.name] = (interval_total + total - seen_total, interval_count + count - seen_count)
@@ -99,8 +94,10 @@ class StepLogger(keras.callbacks.Callback):
                 for name, (total, count) in self._interval.items():
                     tf.summary.scalar(name, total / count)
                 self._interval = {}
-                tf.summary.scalar("learning_rate/generator", as_float(self.model.g_optimizer.learning_rate))
-                tf.summary.scalar("learning_rate/discriminator", as_float(self.model.d_optimizer.learning_rate))
+                tf.summary.scalar("learning_rate/generator",
+                                  float(distribute.value_of(self.model.g_optimizer.learning_rate)))
+                tf.summary.scalar("learning_rate/discriminator",
+                                  float(distribute.value_of(self.model.d_optimizer.learning_rate)))
         if step % self.image_every == 0:
             self.write_images(step)
 

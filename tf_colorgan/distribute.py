@@ -10,7 +10,7 @@
 are means over its B / R examples, scaled by 1 / R before the gradients, which the optimizers sum over the
 replicas, so the update is that of the mean over the global batch (as on one device). BatchNorm normalises with
 the statistics of the global batch (`TrainModeBatchNorm` is synchronised under R > 1), and each replica's z and
-dropout mask are its slice of a draw for the global batch (`replica_slice`), so a step on R replicas computes
+dropout mask are its slice of a draw for the global batch (`global_draw`), so a step on R replicas computes
 what one device computes on the whole batch, up to the order of floating-point sums. Terms over the whole batch
 are summed over the replicas first (`global_sum`: the original's L2 half-sum and EBGAN's Frobenius energy). The
 exceptions: EBGAN's pull-away term and LSGAN's batch-mean form (LSUN) are computed per replica and averaged,
@@ -21,7 +21,6 @@ see exactly the batches a one-device run sees. Every worker writes its checkpoin
 (worker 0) into the run directory, the others into `run_dir/workers/<task>_<id>/`. Only the chief exports.
 """
 
-import json
 import os
 import pathlib
 
@@ -74,8 +73,7 @@ def is_chief(strategy):
     task = worker(strategy)
     if task is None or task[0] == "chief":
         return True
-    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
-    return task == ("worker", 0) and "chief" not in cluster
+    return task == ("worker", 0) and "chief" not in strategy.cluster_resolver.cluster_spec().jobs
 
 
 def work_dir(run_dir, strategy):
@@ -87,29 +85,40 @@ def work_dir(run_dir, strategy):
     return run_dir / "workers" / f"{task_type}_{task_id}"
 
 
-def replica_slice(batch):
-    """This replica's part of a global-batch tensor [B, ...] (rows r B/R .. (r + 1) B/R of replica r); the whole
-    tensor outside a multi-replica step."""
+def value_of(variable):
+    """The NumPy value of a (Keras) variable, also of a tf.distribute one, which `float()` and `int()` refuse."""
+    return tf.convert_to_tensor(variable).numpy()
+
+
+def _multi_replica_context():
+    """The replica context of a step on several replicas, or None (one replica, or cross-replica code)."""
     context = tf.distribute.get_replica_context()
-    replicas = context.num_replicas_in_sync if context else 1
-    if replicas == 1:
-        return batch
-    size = tf.shape(batch)[0] // replicas
-    return batch[context.replica_id_in_sync_group * size:][:size]
+    return context if context is not None and context.num_replicas_in_sync > 1 else None
+
+
+def global_draw(draw, shape):
+    """`draw(shape)` for a local batch of `shape` [b, ...] (a list: b and the other sizes, ints or scalar tensors).
+    In a step on R replicas the draw covers the global batch [b R, ...] and replica r keeps its rows r b .. (r + 1) b,
+    so R replicas draw what one device draws for the whole batch (random z, dropout masks)."""
+    context = _multi_replica_context()
+    if context is None:
+        return draw(shape)
+    rows = shape[0]
+    drawn = draw([rows * context.num_replicas_in_sync, *shape[1:]])
+    return drawn[context.replica_id_in_sync_group * rows:][:rows]
 
 
 def global_sum(value):
     """The sum of `value` over the replicas (differentiable), for losses that sum over the whole batch; `value`
     itself outside a multi-replica step."""
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
-        return value
-    return context.all_reduce(tf.distribute.ReduceOp.SUM, value)
+    context = _multi_replica_context()
+    return value if context is None else context.all_reduce(tf.distribute.ReduceOp.SUM, value)
 
 
 def per_replica_loss(loss):
     """`loss` / R: the replicas' gradients are summed, so the update follows the mean over the global batch."""
-    return loss / tf.distribute.get_strategy().num_replicas_in_sync
+    context = _multi_replica_context()
+    return loss if context is None else loss / context.num_replicas_in_sync
 
 
 def distribute_steps(strategy, make_dataset):

@@ -67,7 +67,7 @@ class Generation:
     """G: z -> images; D judges images alone.
 
     z is drawn statelessly from (seed, step, update), so a resumed run draws what an uninterrupted one would; on
-    several replicas each takes its slice of the global batch's z (`distribute.replica_slice`).
+    several replicas each takes its slice of the global batch's z (`distribute.global_draw`).
 
     Args:
         z_dim: length of z.
@@ -98,8 +98,7 @@ class Generation:
         else:
             stream = index + 2
         seed = tf.stack([tf.cast(step, tf.int64) + self.seed * 1_000_003, tf.cast(stream, tf.int64)])
-        global_batch = tf.shape(images)[0] * tf.distribute.get_strategy().num_replicas_in_sync
-        z = distribute.replica_slice(sample_z(distribution, [global_batch, self.z_dim], seed))
+        z = distribute.global_draw(lambda shape: sample_z(distribution, shape, seed), [tf.shape(images)[0], self.z_dim])
         return z, None, images
 
     def discriminator_input(self, condition, x):
@@ -160,7 +159,7 @@ class AdversarialModel(keras.Model):
     def step(self):
         """The global step as an int: training iterations so far (one per `train_step`: its discriminator updates
         and generator updates); the variable is `global_step`."""
-        return int(self.global_step.value.read_value())
+        return int(distribute.value_of(self.global_step))
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)

@@ -83,10 +83,10 @@ class TrainModeDropout(layers.Dropout):
     def call(self, inputs, training=None):
         if not (training or self.train_mode_inference) or not self.rate:
             return inputs
-        shape = tf.shape(inputs)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        draw = tf.random.stateless_uniform(tf.concat([shape[:1] * replicas, shape[1:]], 0), self.seed_generator.next())
-        keep = distribute.replica_slice(draw) >= self.rate
+        seed = self.seed_generator.next()
+        draw = distribute.global_draw(lambda shape: tf.random.stateless_uniform(shape, seed),
+                                      tf.unstack(tf.shape(inputs)))
+        keep = draw >= self.rate
         return inputs * tf.cast(keep, inputs.dtype) / tf.cast(1.0 - self.rate, inputs.dtype)
 
     def get_config(self):
