@@ -1,8 +1,32 @@
 """Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
-a strategy places them."""
+a strategy places them. And `train_concurrently`, for tests that start several real train.py processes."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
 import tensorflow as tf
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                            [tf.config.LogicalDeviceConfiguration()] * 2)
+
+
+@pytest.fixture
+def train_concurrently(tmp_path):
+    """Function (flag lists, extra environments or None) -> [(exit status, stderr)]: `python train.py FLAGS` for
+    each flag list, all at once from `tmp_path`, each logging to its own file (a full pipe would block it)."""
+
+    def run(flag_lists, extra_envs=None):
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        logs = [tmp_path / f"train_{index}.log" for index in range(len(flag_lists))]
+        runs = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *flags], env={**env, **extra},
+                                 stdout=subprocess.DEVNULL, stderr=log.open("w"), cwd=tmp_path)
+                for flags, extra, log in zip(flag_lists, extra_envs or [{}] * len(flag_lists), logs)]
+        return [(process.wait(timeout=600), log.read_text()) for process, log in zip(runs, logs)]
+
+    return run

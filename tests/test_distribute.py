@@ -3,19 +3,14 @@ logical CPUs of conftest.py), and a real two-worker MultiWorkerMirroredStrategy 
 
 import json
 import os
-import pathlib
 import socket
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import config, data, distribute, networks, training
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from tf_colorgan import config, data, distribute, figure5, networks, training
 
 
 def two_replicas():
@@ -52,7 +47,7 @@ def test_wgan_on_two_replicas_matches_one_device_step_for_step():
                                     batch_size=4, n_critic_warmup=3, n_critic=2, warmup_steps=1, run_dir="unused")
     one, one_losses = train_in_process(run_config, tf.distribute.get_strategy(), steps=2)
     two, two_losses = train_in_process(run_config, two_replicas(), steps=2)
-    assert one.step == two.step == 2 and int(two.d_optimizer.iterations.value.read_value()) == 3 + 2
+    assert one.step == two.step == 2 and int(distribute.value_of(two.d_optimizer.iterations)) == 3 + 2
     for expected, found in zip(one_losses, two_losses):
         for name in expected:
             np.testing.assert_allclose(found[name], expected[name], rtol=1e-4, atol=1e-6)
@@ -75,13 +70,14 @@ def test_strategies_that_cannot_start_here_say_why():
         distribute.make_strategy("multi_worker")
 
 
-def test_replica_slice_gives_each_replica_its_rows_of_the_global_batch():
+def test_global_draw_gives_each_replica_its_rows_of_one_draw_for_the_global_batch():
     strategy = two_replicas()
     rows = tf.reshape(tf.range(8.0), [4, 2])
-    parts = strategy.run(lambda: distribute.replica_slice(rows))
+    draw = lambda shape: tf.reshape(tf.range(8.0), [4, 2])[:shape[0]]  # noqa: E731 (rows of a fixed "draw")
+    parts = strategy.run(lambda: distribute.global_draw(draw, [2, 2]))
     np.testing.assert_array_equal(np.concatenate([p.numpy() for p in strategy.experimental_local_results(parts)]),
                                   rows.numpy())
-    assert distribute.replica_slice(rows) is rows  # outside a multi-replica step: the whole batch
+    np.testing.assert_array_equal(distribute.global_draw(draw, [4, 2]), rows)  # one replica: the draw itself
 
 
 def test_dropout_on_two_replicas_drops_what_one_device_drops_on_the_global_batch():
@@ -116,32 +112,17 @@ def checkpoint_values(checkpoint_dir):
             if name != "_CHECKPOINTABLE_OBJECT_GRAPH"}
 
 
-def step_scalars(log_dir, tag):
-    values = {}
-    for path in sorted(pathlib.Path(log_dir).glob("events.out.tfevents.*")):
-        for event in tf.compat.v1.train.summary_iterator(str(path)):
-            for value in event.summary.value:
-                if value.tag == tag:
-                    values[event.step] = float(tf.make_ndarray(value.tensor))
-    return values
-
-
-def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path):
+def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path, train_concurrently):
     # WGAN (RMSProp, clipping, a critic loop), L1 and the original's L2 half-sum over the global batch, BatchNorm
     # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2, 2 steps.
     flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--steps=2", "--batch_size=2",
              "--image_every=100", "--sample_count=1"]
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    logs = [tmp_path / f"{name}.log" for name in ("worker_0", "worker_1", "one")]  # files: a full pipe would block
     commands = [[f"--run_dir={tmp_path / 'two'}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={tmp_path / 'one'}"]]
-    worker_envs = [{**env, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
+    worker_envs = [{"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
                    for index in range(2)]
-    processes = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *command, *flags], env=process_env,
-                                  stdout=subprocess.DEVNULL, stderr=log.open("w"), cwd=tmp_path)
-                 for command, process_env, log in zip(commands, [*worker_envs, env], logs)]
-    for process, log in zip(processes, logs):
-        assert process.wait(timeout=600) == 0, log.read_text()[-3000:]
+    for status, stderr in train_concurrently([command + flags for command in commands], [*worker_envs, {}]):
+        assert status == 0, stderr[-3000:]
 
     chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"
     chief_values = checkpoint_values(chief / "checkpoints")
@@ -165,9 +146,10 @@ def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path):
     assert max(gap.max() for gap in gaps("g_optimizer/_trainable_variables")) <= 3e-4
     assert max(gap.max() for gap in gaps("generator/") + gaps("discriminator/")) <= 1e-3  # moving statistics
     assert chief_values["step/.ATTRIBUTES/VARIABLE_VALUE"] == 2
-    for tag in ("d_loss", "g_adversarial", "g_l1", "g_l2"):
-        two_steps, one_steps = step_scalars(chief / "logs" / "steps", tag), step_scalars(one / "logs" / "steps", tag)
-        assert sorted(two_steps) == [1, 2]
-        for step, value in one_steps.items():
-            np.testing.assert_allclose(two_steps[step], value, rtol=1e-4, atol=1e-6, err_msg=f"{tag} {step}")
+    tags = ("d_loss", "g_adversarial", "g_l1", "g_l2")
+    two_scalars, one_scalars = figure5.read_scalars(chief, tags), figure5.read_scalars(one, tags)
+    for tag in tags:
+        (two_steps, two_losses), (one_steps, one_losses) = two_scalars[tag], one_scalars[tag]
+        assert list(two_steps) == list(one_steps) == [1, 2]
+        np.testing.assert_allclose(two_losses, one_losses, rtol=1e-4, atol=1e-6, err_msg=tag)
     assert (chief / "export" / "saved_model.pb").exists() and not (worker / "export").exists()

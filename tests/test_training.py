@@ -93,19 +93,9 @@ BAD_FLAGS = {
 }
 
 
-def train_concurrently(tmp_path, flag_lists):
-    """Runs `python train.py FLAGS` for each flag list at once (each logging to its own file); returns
-    [(exit status, stderr)] in order."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    logs = [tmp_path / f"train_{index}.log" for index in range(len(flag_lists))]
-    runs = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *flags], env=env, stdout=subprocess.DEVNULL,
-                             stderr=log.open("w"), cwd=tmp_path) for flags, log in zip(flag_lists, logs)]
-    return [(run.wait(timeout=600), log.read_text()) for run, log in zip(runs, logs)]
-
-
-def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path):
+def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, train_concurrently):
     run_dirs = [tmp_path / f"run_{index}" for index in range(len(BAD_FLAGS))]
-    results = train_concurrently(tmp_path, [[f"--run_dir={path}", flag] for path, flag in zip(run_dirs, BAD_FLAGS)])
+    results = train_concurrently([[f"--run_dir={path}", flag] for path, flag in zip(run_dirs, BAD_FLAGS)])
     for (status, stderr), message, run_dir in zip(results, BAD_FLAGS.values(), run_dirs):
         assert status == 2 and message in stderr and "Traceback" not in stderr, stderr[-2000:]
         assert stderr.strip().splitlines()[-1].startswith("train.py: error: ")  # one line, last
@@ -122,11 +112,11 @@ def test_ebgan_trains_from_the_command_line(tmp_path):
     assert scalar_steps(run_dir / "logs" / "steps", "d_loss") == [1, 2]
 
 
-def test_deterministic_runs_of_the_same_command_give_bit_identical_weights(tmp_path):
+def test_deterministic_runs_of_the_same_command_give_bit_identical_weights(tmp_path, train_concurrently):
     """Two runs of `train.py --deterministic` (jitter, dropout, BatchNorm, both optimizers, 2 steps) end with the
     same bits in every checkpointed variable: weights, moving statistics, optimizer slots, the step."""
     names = ("first", "second")
-    for status, stderr in train_concurrently(tmp_path, [[f"--run_dir={tmp_path / name}", "--deterministic", "--jitter",
+    for status, stderr in train_concurrently([[f"--run_dir={tmp_path / name}", "--deterministic", "--jitter",
                                                          "--steps=2", "--batch_size=2", "--image_every=100"]
                                                         for name in names]):
         assert status == 0, stderr[-3000:]
