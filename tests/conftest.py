@@ -1,9 +1,11 @@
 """Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
-a strategy places them. And `train_concurrently`, for tests that start several real train.py processes."""
+a strategy places them. And two fixtures: `module_tmp_path`, and `train_concurrently` for tests that start several
+real train.py processes."""
 
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -14,6 +16,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                            [tf.config.LogicalDeviceConfiguration()] * 2)
+
+
+@pytest.fixture(scope="module")
+def module_tmp_path(tmp_path_factory, request):
+    """A folder shared by one test module, removed when the module ends: its runs and exports of the 51 M-weight
+    U-Net take hundreds of MB each (tests' own `tmp_path` is removed when they pass, see setup.cfg)."""
+    path = tmp_path_factory.mktemp(request.module.__name__)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

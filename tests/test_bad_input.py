@@ -95,8 +95,8 @@ def test_a_folder_without_a_usable_image_is_one_clear_error(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def colorizer_export(tmp_path_factory):
-    path = tmp_path_factory.mktemp("export") / "colorizer"
+def colorizer_export(module_tmp_path):
+    path = module_tmp_path / "colorizer"
     export.export_colorizer(networks.unet_generator(256), 256, path)
     return tf.saved_model.load(str(path)).signatures["serving_default"]
 

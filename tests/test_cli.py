@@ -13,9 +13,9 @@ from tf_colorgan import data, export, networks
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(module_tmp_path):
     """A run directory holding the export of a (randomly initialised) colorizer."""
-    run = tmp_path_factory.mktemp("run")
+    run = module_tmp_path
     export.export_colorizer(networks.unet_generator(train_mode_inference=False), 256, run / "export")
     return run
 

@@ -15,11 +15,12 @@ from tf_colorgan.config import Config
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(module_tmp_path):
     """Two run directories (config.json + export) with randomly initialised colorizers."""
     made = []
     for gan, l1, l2 in (("lsgan", 100.0, 0.0), ("wgan", 0.0, 1.0)):
-        run = tmp_path_factory.mktemp(gan)
+        run = module_tmp_path / gan
+        run.mkdir()
         (run / "config.json").write_text(Config(gan=gan, l1=l1, l2=l2, train_mode_inference=False).to_json())
         export.export_colorizer(networks.unet_generator(train_mode_inference=False), 256, run / "export")
         made.append(run)

@@ -42,12 +42,12 @@ def read_photo(name):
 
 
 @pytest.fixture(scope="module")
-def deterministic_export(tmp_path_factory):
+def deterministic_export(module_tmp_path):
     """An export of a (randomly initialised) generator with moving-average BatchNorm and no dropout."""
     generator = networks.unet_generator(train_mode_inference=False)
     l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
     generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values
-    path = tmp_path_factory.mktemp("export") / "export"
+    path = module_tmp_path / "export"
     export.export_colorizer(generator, 256, path)
     return generator, path
 
@@ -62,6 +62,14 @@ def test_fresh_process_output_matches_the_in_memory_generator(deterministic_expo
         assert served[name].shape == tuple(images.shape) and served[name].dtype == np.uint8
         in_memory = export.colorize(generator, images, 256).numpy()
         assert np.abs(served[name].astype(int) - in_memory.astype(int)).max() <= 1
+
+
+def test_every_weight_is_stored_once(deterministic_export):
+    """keras-team/keras#23553: ExportArchive.track(model) would store each of the 51 M values twice."""
+    generator, path = deterministic_export
+    reader = tf.train.load_checkpoint(str(path / "variables" / "variables"))
+    stored = [shape for name, shape in reader.get_variable_to_shape_map().items() if name.endswith("VARIABLE_VALUE")]
+    assert sum(int(np.prod(shape)) for shape in stored) == generator.count_params() == 51_014_144
 
 
 def test_output_keeps_the_full_resolution_lightness_of_the_input(deterministic_export, tmp_path):

@@ -39,8 +39,8 @@ def scalar_steps(log_dir, tag):
 
 
 @pytest.fixture(scope="module")
-def lsgan_run(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("runs") / "lsgan"
+def lsgan_run(module_tmp_path):
+    run_dir = module_tmp_path / "lsgan"
     train(f"--run_dir={run_dir}", "--gan=lsgan", "--l1=100", *FAST)
     return run_dir
 

@@ -5,6 +5,10 @@ tf_colorgan. Signature `serving_default`:
 * colorization: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo as three equal channels);
   output `colorized` uint8 [N, H, W, 3];
 * image generation: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
+
+Each weight is stored once: the endpoint tracks the variables it uses, and `ExportArchive.track(generator)` is
+not called, because with the TensorFlow backend it stores every weight a second time (keras-team/keras#23553:
+twice the export on disk and in every server's memory).
 """
 
 import keras
@@ -63,8 +67,7 @@ def colorize(generator, images, size):
 
 def export_colorizer(generator, size, path):
     """Writes the serving SavedModel of `generator` to `path` (see the module docstring)."""
-    archive = keras.export.ExportArchive()
-    archive.track(generator)
+    archive = keras.export.ExportArchive()  # no track(generator): see the module docstring
     archive.add_endpoint(
         "serving_default",
         lambda images: {"colorized": colorize(generator, images, size)},
@@ -76,8 +79,7 @@ def export_colorizer(generator, size, path):
 def export_image_generator(generator, z_dim, unit_range, path):
     """Writes the serving SavedModel of an image generator: `z` float32 [N, z_dim] -> `images` uint8, with the
     generator's output range ([0, 1] if `unit_range`, else [-1, 1]) mapped to [0, 255]."""
-    archive = keras.export.ExportArchive()
-    archive.track(generator)
+    archive = keras.export.ExportArchive()  # no track(generator): see the module docstring
     archive.add_endpoint(
         "serving_default",
         lambda z: {"images": callbacks.to_uint8(generator(z, training=False), unit_range)},
