@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorboard.backend.event_processing import plugin_event_accumulator
 
 from tf_colorgan import callbacks, training
 from tf_colorgan.config import Config
@@ -36,6 +37,15 @@ def scalar_steps(log_dir, tag):
         for event in tf.compat.v1.train.summary_iterator(str(path)):
             steps += [event.step for value in event.summary.value if value.tag == tag]
     return steps
+
+
+def tensorboard_curve(log_dir, tag):
+    """(steps, values) of the scalar `tag` under `log_dir` as TensorBoard shows it: read by TensorBoard's own
+    accumulator, which drops the points orphaned by a restart."""
+    accumulator = plugin_event_accumulator.EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
+    accumulator.Reload()
+    events = accumulator.Tensors(tag)
+    return [event.step for event in events], [float(tf.make_ndarray(event.tensor_proto)) for event in events]
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +178,23 @@ def test_step_scalars_are_interval_means_across_keras_epoch_resets(tmp_path):
     assert values == {2: 1.5, 4: 3.5, 6: 5.5}  # means of steps (1, 2), (3, 4), (5, 6)
 
 
+def test_tensorboard_shows_each_step_of_a_resumed_run_once(tmp_path):
+    # A first process logs steps 1-6 and is killed after its checkpoint at step 3; the resumed process marks
+    # step 4 and logs steps 4-6 again, with other values. Without the marks TensorBoard shows 4-6 twice.
+    def process(first_step, values):
+        callbacks.mark_start(tmp_path, first_step)
+        writer = tf.summary.create_file_writer(str(tmp_path))
+        with writer.as_default():
+            for step, value in enumerate(values, first_step):
+                tf.summary.scalar("g_loss", value, step=step)
+        writer.close()
+
+    process(1, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    time.sleep(1.1)  # the resumed process starts in a later second
+    process(4, [40.0, 50.0, 60.0])
+    assert tensorboard_curve(tmp_path, "g_loss") == ([1, 2, 3, 4, 5, 6], [1.0, 2.0, 3.0, 40.0, 50.0, 60.0])
+
+
 def test_a_non_finite_loss_stops_training_with_a_clear_error():
     model = CountingModel()
     model.compile(optimizer=None)
@@ -208,3 +235,6 @@ def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_pa
     assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 100
     assert reader.get_tensor("d_optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE") == 100
     assert (run_dir / "export" / "saved_model.pb").exists() and resumed_at[-1] < 100
+    # TensorBoard shows every step once: no gap (each step's points are flushed before its checkpoint), and the
+    # points a killed process logged after its checkpoint give way to the resumed run's.
+    assert tensorboard_curve(run_dir / "logs" / "steps", "d_loss")[0] == list(range(1, 101))

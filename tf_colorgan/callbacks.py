@@ -1,7 +1,10 @@
 """Keras callbacks of a training run, all keyed to the global step (the model's generator-update count), so a
 resumed run's curves, images and checkpoints continue where the previous process stopped."""
 
+import os
 import pathlib
+import socket
+import time
 
 import keras
 import numpy as np
@@ -41,14 +44,34 @@ def tile(images, columns):
     return tf.reshape(tf.transpose(grid, [0, 2, 1, 3, 4]), [rows * height, columns * width, channels])
 
 
+def mark_start(log_dir, first_step):
+    """Writes a TensorBoard `SessionLog.START` at `first_step` to `log_dir`; call it before the run's writers open.
+
+    TensorBoard reads a directory's event files in name order and, at every START after the first, drops the
+    points at or after that START's step (its `--purge_orphaned_data`, on by default). A run resumed from its
+    checkpoint at step s marks s + 1: the points its killed predecessor logged after that checkpoint give way to the
+    resumed run's instead of doubling the curves. The name follows the writers'
+    (`events.out.tfevents.<seconds>.<host>.<pid>.<n>.v2`) and sorts after every file of an earlier process and before
+    the files this process opens next.
+    """
+    log_dir = pathlib.Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    path = log_dir / f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}.{os.getpid()}.0.start"
+    with tf.io.TFRecordWriter(str(path)) as events:  # an event file is a TFRecord file of Event protos
+        events.write(tf.compat.v1.Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+        events.write(tf.compat.v1.Event(wall_time=now, step=first_step, session_log=tf.compat.v1.SessionLog(
+            status=tf.compat.v1.SessionLog.START)).SerializeToString())
+
+
 class StepLogger(keras.callbacks.Callback):
     """TensorBoard scalars and sample grids against the global step, and the grids as PNGs.
 
     Every `log_every` steps it writes, under `log_dir`, each tracked loss averaged over those steps (from the
     growth of the `keras.metrics.Mean` totals, which Keras resets every epoch; nothing is recomputed) and both
-    learning rates. Every `image_every` steps
-    and at the end it writes `render(generator)` as the TensorBoard image "samples" and as
-    `samples_dir/step_<step>.png`.
+    learning rates. Every `image_every` steps and at the end it writes `render(generator)` as the TensorBoard image
+    "samples" and as `samples_dir/step_<step>.png`. Each write is on disk when it returns (`as_default` flushes as it
+    closes), so a checkpoint is never ahead of the curves and a killed run resumes without a gap in them.
 
     Args:
         log_dir: TensorBoard directory.

@@ -180,6 +180,8 @@ def run(config):
                  strategy.num_replicas_in_sync)
     if step < total:
         batches = distribute.distribute_steps(strategy, lambda: training_stream(config, model, split, step))
+        callbacks.mark_start(run_dir / "logs" / "steps", step + 1)  # the first step this process logs
+        callbacks.mark_start(run_dir / "logs" / "train", step // steps_per_epoch)  # Keras logs epochs from 0
         run_callbacks = [
             callbacks.StopOnNonFiniteLoss(),  # first: nothing below logs, saves or exports a NaN step
             callbacks.StepLogger(run_dir / "logs" / "steps", run_dir / "samples", sample_renderer(config, split),
