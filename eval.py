@@ -52,6 +52,8 @@ def main(argv):
         config = Config.from_json((run_dir / "config.json").read_text())
     except FileNotFoundError:
         raise app.UsageError(f"No run at '{run_dir}': expected the config.json written by train.py.") from None
+    except ConfigError as error:
+        raise app.UsageError(str(error)) from None
     if config.task != expected:
         raise app.UsageError(f"'{run_dir}' is a --task={config.task} run: evaluate colorization runs with "
                              "--run_dir=RUN and image-generation runs with --generator=RUN/export.")

@@ -6,7 +6,8 @@ Examples:
     python train.py --gan=gan --dataset=/path/to/photos --precision=mixed_bfloat16
 
 Running the same command again resumes the run from its last checkpoint. See README.md for every flag.
-Exit status: 0 trained and exported, 1 stopped by a non-finite loss, 2 a bad flag (nothing written).
+Exit status: 0 trained (and exported, by the chief), 1 stopped by a non-finite loss, 2 a bad flag or dataset
+(one line on stderr; nothing written).
 """
 
 import sys

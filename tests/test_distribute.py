@@ -3,6 +3,7 @@ logical CPUs of conftest.py), and a real two-worker MultiWorkerMirroredStrategy 
 
 import json
 import os
+import shutil
 import socket
 
 import keras
@@ -62,9 +63,7 @@ def test_a_global_batch_that_does_not_split_among_the_replicas_is_refused():
         distribute.check_batch_size(3, two_replicas())
 
 
-def test_strategies_that_cannot_start_here_say_why():
-    with pytest.raises(config.ConfigError, match="tpu needs a TPU"):
-        distribute.make_strategy("tpu")
+def test_multi_worker_without_a_cluster_says_why():  # --strategy=tpu: test_training's bad flags
     assert "TF_CONFIG" not in os.environ
     with pytest.raises(config.ConfigError, match="multi_worker needs the TF_CONFIG environment variable"):
         distribute.make_strategy("multi_worker")
@@ -106,25 +105,36 @@ def free_ports(count):
     return ports
 
 
+def worker_envs(count):
+    """The TF_CONFIG environments of a cluster of `count` workers on free loopback ports."""
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(count)]}
+    return [{"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
+            for index in range(count)]
+
+
 def checkpoint_values(checkpoint_dir):
     reader = tf.train.load_checkpoint(str(checkpoint_dir))
     return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
             if name != "_CHECKPOINTABLE_OBJECT_GRAPH"}
 
 
-def test_two_workers_on_loopback_train_colorization_like_one_worker(tmp_path, train_concurrently):
+def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(tmp_path, train_concurrently):
     # WGAN (RMSProp, clipping, a critic loop), L1 and the original's L2 half-sum over the global batch, BatchNorm
-    # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2, 2 steps.
-    flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--steps=2", "--batch_size=2",
-             "--image_every=100", "--sample_count=1"]
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    commands = [[f"--run_dir={tmp_path / 'two'}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={tmp_path / 'one'}"]]
-    worker_envs = [{"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
-                   for index in range(2)]
-    for status, stderr in train_concurrently([command + flags for command in commands], [*worker_envs, {}]):
-        assert status == 0, stderr[-3000:]
-
+    # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2, against one
+    # worker. Each trains one step and then resumes to step 2; before the resume worker 1 loses its files, so it
+    # must restore the chief's checkpoint.
+    flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--batch_size=2", "--image_every=100",
+             "--sample_count=1"]
     chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"
+    for steps in (1, 2):
+        commands = [[f"--run_dir={chief}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={one}"]]
+        runs = train_concurrently([command + flags + [f"--steps={steps}"] for command in commands],
+                                  [*worker_envs(2), {}])
+        for status, stderr in runs:
+            assert status == 0 and (steps == 1 or "at step 1" in stderr), stderr[-3000:]  # "Resumed ... at step 1"
+        if steps == 1:
+            shutil.rmtree(worker)
+
     chief_values = checkpoint_values(chief / "checkpoints")
     worker_values = checkpoint_values(worker / "checkpoints")
     one_values = checkpoint_values(one / "checkpoints")

@@ -82,6 +82,19 @@ def test_train_mode_inference_uses_batch_statistics_and_textbook_mode_does_not()
     np.testing.assert_allclose(textbook(l_channel, training=False), first, atol=1e-6)  # no dropout
 
 
+def test_inference_inside_dropout_seeds_kept_leaves_the_next_mask_unchanged():
+    generator = networks.unet_generator()
+    l_channel = tf.random.uniform([2, 256, 256, 1], -1.0, 1.0, seed=0)  # 2: BatchNorm of one value at 1 x 1 is 0
+    (seed,) = networks.dropout_seeds(generator)
+    before = seed.numpy()
+    with networks.dropout_seeds_kept(generator):
+        first = generator(l_channel, training=False)  # a sample grid, with the faithful dropout at inference
+        assert seed.numpy()[1] == before[1] + 1  # each call advances the seed generator's counter
+    np.testing.assert_array_equal(seed.numpy(), before)
+    np.testing.assert_array_equal(generator(l_channel, training=True), first)  # the same mask again
+    assert not np.array_equal(generator(l_channel, training=True), first)  # and a new one after it
+
+
 @pytest.mark.parametrize("builder, size", [(networks.unet_generator, 128), (networks.unet_generator, 300),
                                            (networks.patch_discriminator, 20), (networks.energy_discriminator, 40)])
 def test_bad_sizes_are_refused_with_one_clear_message(builder, size):

@@ -13,8 +13,8 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing import plugin_event_accumulator
 
-from tf_colorgan import callbacks, training
-from tf_colorgan.config import Config
+from tf_colorgan import callbacks, networks, training
+from tf_colorgan.config import Config, ConfigError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FAST = ["--steps=2", "--batch_size=2", "--image_every=1", "--n_critic_warmup=2"]
@@ -72,8 +72,12 @@ def test_run_directory_holds_everything_a_user_looks_at(lsgan_run):
 def test_rerun_resumes_at_the_global_step_with_the_optimizer_state(lsgan_run):
     config = Config.from_json((lsgan_run / "config.json").read_text())
     saved = training.build_model(config)
+    assert networks.dropout_seeds(saved.generator)[0].numpy()[1] == 0
     training.restore_latest(saved, lsgan_run)
     assert int(saved.step) == 2 and int(saved.d_optimizer.iterations) == 2
+    # The dropout seed went on from the checkpoint: one draw per generator call, one call in each of the 2 steps'
+    # discriminator and generator updates; the two sample grids drew none.
+    assert networks.dropout_seeds(saved.generator)[0].numpy()[1] == 4
     adam_moments = sum(float(tf.reduce_sum(tf.abs(v))) for v in saved.g_optimizer.variables[2:])
     assert adam_moments > 0
 
@@ -94,12 +98,21 @@ def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
     assert (lsgan_run / "config.json").read_text() == before
 
 
+def test_a_config_json_with_unknown_settings_is_one_clear_error(tmp_path):
+    values = json.loads(Config().to_json())
+    values["checkpoint_every"] = 500  # --save_every's name before
+    (tmp_path / "config.json").write_text(json.dumps(values))
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) \['checkpoint_every'\].*checkpoint_every=500"):
+        training.check_run_dir(Config(run_dir=str(tmp_path)), tmp_path)
+
+
 BAD_FLAGS = {
     "--size=300": "Invalid value for argument `size`. Expected a positive multiple of 256",
     "--textbook=l3": "Invalid value for argument `textbook`",
     "--dataset=/no/such/folder": "Received: dataset='/no/such/folder'",
     "--gan=began": "flag --gan=began: value should be one of <gan|lsgan|ebgan|wgan|wgan_gp>",
     "--l1=-1": "Invalid value for argument `l1`. Expected a number >= 0. Received: l1=-1.0",
+    "--strategy=tpu": "Invalid `strategy`: tpu needs a TPU (this TPU VM's, or one named by TPU_NAME). Received: ",
 }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import color, distribute
+from tf_colorgan import color, distribute, networks
 
 
 def to_uint8(images, unit_range=True):
@@ -70,8 +70,9 @@ class StepLogger(keras.callbacks.Callback):
     Every `log_every` steps it writes, under `log_dir`, each tracked loss averaged over those steps (from the
     growth of the `keras.metrics.Mean` totals, which Keras resets every epoch; nothing is recomputed) and both
     learning rates. Every `image_every` steps and at the end it writes `render(generator)` as the TensorBoard image
-    "samples" and as `samples_dir/step_<step>.png`. Each write is on disk when it returns (`as_default` flushes as it
-    closes), so a checkpoint is never ahead of the curves and a killed run resumes without a gap in them.
+    "samples" and as `samples_dir/step_<step>.png`, without advancing the generator's dropout seeds. Each write is
+    on disk when it returns (`as_default` flushes as it closes), so a checkpoint is never ahead of the curves and a
+    killed run resumes without a gap in them.
 
     Args:
         log_dir: TensorBoard directory.
@@ -103,7 +104,8 @@ class StepLogger(keras.callbacks.Callback):
             self._epoch_seen[metric.name] = (total, count)
 
     def write_images(self, step):
-        grid = self.render(self.model.generator)
+        with networks.dropout_seeds_kept(self.model.generator):
+            grid = self.render(self.model.generator)
         with self.writer.as_default(step=step):
             tf.summary.image("samples", grid[tf.newaxis], step=step)
         self.samples_dir.mkdir(parents=True, exist_ok=True)

@@ -206,7 +206,13 @@ class Config:
 
     @classmethod
     def from_json(cls, text):
+        """The `Config` of a run's config.json; `ConfigError` for settings this version does not know."""
         values = json.loads(text)
+        unknown = sorted(set(values) - {field.name for field in dataclasses.fields(cls)})
+        if unknown:
+            raise ConfigError(f"Invalid config.json: unknown setting(s) {unknown}. Expected the settings of "
+                              f"tf_colorgan.config.Config (--checkpoint_every is now --save_every). Received: "
+                              f"{', '.join(f'{name}={values[name]!r}' for name in unknown)}")
         values["textbook"] = tuple(values["textbook"])
         return cls(**values)
 

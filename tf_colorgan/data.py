@@ -86,8 +86,12 @@ def usable_images(paths, colour_only=False):
             else:
                 skipped[path] = "grayscale"
             continue
-        with open(path, "rb") as file:
-            head = file.read(16)
+        try:
+            with open(path, "rb") as file:
+                head = file.read(16)
+        except OSError:  # e.g. no permission to read it
+            skipped[path] = "unreadable"
+            continue
         skipped[path] = ("empty file" if not head else
                          "not an image" if not head.startswith(IMAGE_SIGNATURES) else "corrupt or truncated")
     return usable, skipped
@@ -154,8 +158,9 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
         reasons = collections.Counter(skipped.values())
         summary = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
         if not usable:
-            raise ConfigError(f"Invalid `dataset`: no usable image under '{root}'. Expected colour photos that "
-                              f"decode. Received: {len(paths)} file(s), all skipped: {summary}.")
+            expected = "colour photos" if colour_only else "images"
+            raise ConfigError(f"Invalid `dataset`: no usable image under '{root}'. Expected {expected} that decode. "
+                              f"Received: {len(paths)} file(s), all skipped: {summary}.")
         if skipped:
             logging.warning("Skipped %d of %d files under %s: %s. They are listed in split.json.", len(skipped),
                             len(paths), root, summary)

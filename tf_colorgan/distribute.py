@@ -4,7 +4,7 @@
 * mirrored: `MirroredStrategy`, one replica per GPU of this machine (the CPU when there is none).
 * multi_worker: `MultiWorkerMirroredStrategy` across the machines listed in the `TF_CONFIG` environment variable
   (one replica per GPU of each worker); every worker runs the same command.
-* tpu: `TPUStrategy` on the TPU found by `TPUClusterResolver` (the one of this VM, or `TPU_NAME`).
+* tpu: `TPUStrategy` on the TPU named by `TPU_NAME`, else this TPU VM's.
 
 `--batch_size` is the global batch B, split evenly into B / R per replica for R replicas. Each replica's losses
 are means over its B / R examples, scaled by 1 / R before the gradients, which the optimizers sum over the
@@ -18,7 +18,9 @@ and WGAN-GP's interpolation weights are drawn per replica.
 
 Every worker reads the whole input stream and keeps its replicas' slices of each global batch, so all replicas
 see exactly the batches a one-device run sees. Every worker writes its checkpoints, logs and samples: the chief
-(worker 0) into the run directory, the others into `run_dir/workers/<task>_<id>/`. Only the chief exports.
+(the "chief" task, else worker 0) into the run directory, the others into `run_dir/workers/<task>_<id>/`. Only
+the chief exports. Every worker resumes from the chief's latest checkpoint, so the run directory must be on
+storage that all workers read.
 """
 
 import os
@@ -41,13 +43,13 @@ def make_strategy(name):
                               '({"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
                               '"index": 0}}; see README "Several GPUs and machines"). Received: TF_CONFIG unset.')
         return tf.distribute.MultiWorkerMirroredStrategy()
-    try:
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-    except ValueError as error:  # no TPU on this machine and no TPU_NAME
+    try:  # "local": the TPU of this TPU VM
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=os.environ.get("TPU_NAME", "local"))
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
         raise ConfigError(f"Invalid `strategy`: tpu needs a TPU (this TPU VM's, or one named by TPU_NAME). Received: "
-                          f"{error}") from None
-    tf.config.experimental_connect_to_cluster(resolver)
-    tf.tpu.experimental.initialize_tpu_system(resolver)
+                          f"{str(error).splitlines()[0]}") from None
     return tf.distribute.TPUStrategy(resolver)
 
 
@@ -83,6 +85,20 @@ def work_dir(run_dir, strategy):
         return run_dir
     task_type, task_id = worker(strategy)
     return run_dir / "workers" / f"{task_type}_{task_id}"
+
+
+def check_same_step(strategy, step):
+    """Refuses (`ConfigError`, on every worker) a multi-worker start where the workers restored different steps:
+    each restores the chief's latest checkpoint, so they differ only when the run directory is not on storage
+    that every worker reads."""
+    if worker(strategy) is None:
+        return
+    steps = strategy.gather(strategy.experimental_distribute_values_from_function(
+        lambda context: tf.constant([step], tf.int64)), axis=0).numpy().tolist()
+    if len(set(steps)) > 1:
+        raise ConfigError(f"Invalid `run_dir`: the replicas restored different steps {steps} (in worker order). "
+                          "Expected one run directory on storage every worker reads (all restore the chief's "
+                          "checkpoint), e.g. a network file system mounted at the same path on every machine.")
 
 
 def value_of(variable):

@@ -17,6 +17,8 @@ Every layer is named after the original's scope (`g_enc1`, `d_conv4`, ...) for r
 selects variables by name.
 """
 
+import contextlib
+
 import keras
 import tensorflow as tf
 from keras import layers
@@ -91,6 +93,24 @@ class TrainModeDropout(layers.Dropout):
 
     def get_config(self):
         return {**super().get_config(), "train_mode_inference": self.train_mode_inference}
+
+
+def dropout_seeds(model):
+    """The seed-generator states (int64 [2]) of `model`'s `TrainModeDropout` layers. A training checkpoint holds
+    them (a Keras seed generator is not a TensorFlow checkpoint dependency of its layer), so a resumed run draws
+    the masks an uninterrupted one would."""
+    return [layer.seed_generator.state for layer in model.layers if isinstance(layer, TrainModeDropout) and layer.rate]
+
+
+@contextlib.contextmanager
+def dropout_seeds_kept(model):
+    """Puts `model`'s dropout seed states back on exit: inference inside (the sample grids) leaves the training
+    masks as they would have been without it."""
+    seeds = dropout_seeds(model)
+    kept = [tf.identity(seed) for seed in seeds]
+    yield
+    for seed, value in zip(seeds, kept):
+        seed.assign(value)
 
 
 def _pix2pix_batch_norm(name, train_mode_inference):

@@ -1,13 +1,15 @@
 """`run(config)`: train one GAN with `Model.fit` and leave a complete run directory behind.
 
 Run directory layout:
-    config.json     every setting (a rerun with other settings is refused; --steps/--epochs may change)
+    config.json     every setting (a rerun with other settings is refused; --steps/--epochs/--strategy may change)
     split.json      the seeded train/test split
-    checkpoints/    tf.train.Checkpoint of the step, both networks and both optimizers; a rerun resumes
+    checkpoints/    tf.train.Checkpoint of the step, both networks, the dropout seeds and both optimizers; a rerun
+                    resumes
     logs/           TensorBoard: logs/steps (scalars and image grids per global step), logs/train (Keras epochs)
     samples/        PNG grids every --image_every steps: input L | prediction | truth (colorization), or
                     samples of a fixed z (generation)
     export/         the serving SavedModel (`tf_colorgan.export`)
+    workers/        under a multi-worker strategy, the other workers' checkpoints, logs and samples
 """
 
 import pathlib
@@ -102,19 +104,23 @@ def check_run_dir(config, run_dir):
                              "change), or a new --run_dir.")
 
 
-def restore_latest(model, run_dir):
-    """Restores the step, both networks and both optimizers from the run's latest checkpoint, if any.
+def restore_latest(model, run_dir, chief_run_dir=None):
+    """Restores the step, both networks, their dropout seeds and both optimizers from the latest checkpoint in
+    `chief_run_dir/checkpoints` (default `run_dir`), if any. Under a multi-worker strategy every worker restores
+    the chief's, so all resume from one state (see `distribute.check_same_step`).
 
     Returns:
         The `tf.train.CheckpointManager` of `run_dir/checkpoints` (keeps the 2 latest).
     """
     checkpoint = tf.train.Checkpoint(step=model.global_step, generator=model.generator,
+                                     dropout_seeds=networks.dropout_seeds(model.generator),
                                      discriminator=model.discriminator, g_optimizer=model.g_optimizer,
                                      d_optimizer=model.d_optimizer)
     manager = tf.train.CheckpointManager(checkpoint, pathlib.Path(run_dir) / "checkpoints", max_to_keep=2)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logging.info("Resumed %s at step %d", manager.latest_checkpoint, model.step)
+    latest = tf.train.latest_checkpoint(str(pathlib.Path(chief_run_dir or run_dir) / "checkpoints"))
+    if latest:
+        checkpoint.restore(latest).assert_existing_objects_matched()
+        logging.info("Resumed %s at step %d", latest, model.step)
     return manager
 
 
@@ -170,7 +176,8 @@ def run(config):
         tf.config.experimental.enable_op_determinism()  # for the whole process
     with strategy.scope():
         model = build_model(config)
-    manager = restore_latest(model, run_dir)
+    manager = restore_latest(model, run_dir, config.run_dir)
+    distribute.check_same_step(strategy, model.step)
 
     step = model.step
     total = config.total_steps(len(split["train"]))
