@@ -11,11 +11,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import config, data, distribute, figure5, networks, training
+from tf_colorgan import config, data, distribute, figure5, losses, networks, training
 
 
 def two_replicas():
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+def halves(strategy, batch):
+    """`batch` [4, ...] split between the two replicas of `strategy`: rows 0-1 and 2-3."""
+    return strategy.experimental_distribute_values_from_function(
+        lambda context: batch[2 * context.replica_id_in_sync_group:][:2])
 
 
 class StepLosses(keras.callbacks.Callback):
@@ -87,12 +93,22 @@ def test_dropout_on_two_replicas_drops_what_one_device_drops_on_the_global_batch
     keras.utils.set_random_seed(1)
     with strategy.scope():
         layer = networks.TrainModeDropout(0.5)
-    halves = strategy.experimental_distribute_values_from_function(
-        lambda context: x[2 * context.replica_id_in_sync_group:][:2])
-    found = strategy.run(tf.function(lambda half: layer(half, training=True)), args=(halves,))
+    found = strategy.run(tf.function(lambda half: layer(half, training=True)), args=(halves(strategy, x),))
     found = np.concatenate([part.numpy() for part in strategy.experimental_local_results(found)])
     np.testing.assert_array_equal(found, expected)
     assert set(np.unique(expected / x.numpy())) == {0.0, 2.0}  # dropped, or kept and scaled by 1 / (1 - 0.5)
+
+
+def test_the_gradient_penalty_on_two_replicas_is_one_devices_on_the_global_batch():
+    # C(x) = sum(x^2) / 2 has gradient x_hat, so the penalty depends on every interpolation weight e.
+    real, fake = tf.random.normal([4, 3, 3, 2], seed=1), tf.random.normal([4, 3, 3, 2], seed=2)
+    critic = lambda x: tf.reduce_sum(tf.square(x), axis=[1, 2, 3]) / 2.0  # noqa: E731
+    expected = losses.gradient_penalty(critic, real, fake, [5, 6])
+    strategy = two_replicas()
+    found = strategy.run(tf.function(lambda r, f: losses.gradient_penalty(critic, r, f, [5, 6])),
+                         args=(halves(strategy, real), halves(strategy, fake)))
+    assert strategy.reduce(tf.distribute.ReduceOp.MEAN, found, axis=None).numpy() == pytest.approx(float(expected),
+                                                                                                 rel=1e-6)
 
 
 def free_ports(count):

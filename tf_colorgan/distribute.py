@@ -9,12 +9,12 @@
 `--batch_size` is the global batch B, split evenly into B / R per replica for R replicas. Each replica's losses
 are means over its B / R examples, scaled by 1 / R before the gradients, which the optimizers sum over the
 replicas, so the update is that of the mean over the global batch (as on one device). BatchNorm normalises with
-the statistics of the global batch (`TrainModeBatchNorm` is synchronised under R > 1), and each replica's z and
-dropout mask are its slice of a draw for the global batch (`global_draw`), so a step on R replicas computes
-what one device computes on the whole batch, up to the order of floating-point sums. Terms over the whole batch
-are summed over the replicas first (`global_sum`: the original's L2 half-sum and EBGAN's Frobenius energy). The
-exceptions: EBGAN's pull-away term and LSGAN's batch-mean form (LSUN) are computed per replica and averaged,
-and WGAN-GP's interpolation weights are drawn per replica.
+the statistics of the global batch (`TrainModeBatchNorm` is synchronised under R > 1), and each replica's z,
+dropout mask and WGAN-GP interpolation weights are its slice of a draw for the global batch (`global_draw`), so a
+step on R replicas computes what one device computes on the whole batch, up to the order of floating-point sums.
+Terms over the whole batch are summed over the replicas first (`global_sum`: the original's L2 half-sum and
+EBGAN's Frobenius energy). The exceptions: EBGAN's pull-away term and LSGAN's batch-mean form (LSUN) are
+computed per replica and averaged.
 
 Every worker reads the whole input stream and keeps its replicas' slices of each global batch, so all replicas
 see exactly the batches a one-device run sees. Every worker writes its checkpoints, logs and samples: the chief

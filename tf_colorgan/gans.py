@@ -394,16 +394,19 @@ class WGANGP(AdversarialModel):
     """WGAN with the textbook gradient penalty (Gulrajani et al.): linear critic, `n_critic` updates per step.
 
     `L_D = mean(C(fake)) - mean(C(real)) + gp_weight * gradient_penalty`, the penalty on samples interpolated
-    between real and generated (ab' with L' fixed, in colorization). Use a critic without BatchNorm.
+    between real and generated (ab' with L' fixed, in colorization). Use a critic without BatchNorm. The
+    interpolation weights are drawn statelessly from (the critic's update count, seed): every replica draws the
+    same global e and a resumed run draws what an uninterrupted one would.
 
     Args:
         n_critic: critic updates per generator update (5).
         gp_weight: weight of the penalty (10).
+        seed: base seed of the interpolation weights.
     """
 
-    def __init__(self, generator, discriminator, task, n_critic=5, gp_weight=10.0, **kwargs):
+    def __init__(self, generator, discriminator, task, n_critic=5, gp_weight=10.0, seed=0, **kwargs):
         super().__init__(generator, discriminator, task, **kwargs)
-        self.n_critic, self.gp_weight = n_critic, gp_weight
+        self.n_critic, self.gp_weight, self.seed = n_critic, gp_weight, seed
 
     def discriminator_steps(self, step):
         return tf.fill(tf.shape(step), tf.constant(self.n_critic, step.dtype))
@@ -415,7 +418,8 @@ class WGANGP(AdversarialModel):
         return losses.wasserstein_generator_loss(fake, textbook=True)
 
     def discriminator_loss(self, condition, real, fake):
-        penalty = losses.gradient_penalty(lambda x: self.discriminate(condition, x), real, fake)
+        seed = tf.stack([tf.cast(self.d_optimizer.iterations, tf.int64), tf.constant(self.seed, tf.int64)])
+        penalty = losses.gradient_penalty(lambda x: self.discriminate(condition, x), real, fake, seed)
         return super().discriminator_loss(condition, real, fake) + self.gp_weight * penalty
 
 

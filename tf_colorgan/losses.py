@@ -114,7 +114,7 @@ def wasserstein_generator_loss(fake, textbook=False):
     return tf.reduce_mean(tf.nn.leaky_relu(fake, LEAK))
 
 
-def gradient_penalty(critic, real, fake, seed=None, epsilon=1e-10):
+def gradient_penalty(critic, real, fake, seed, epsilon=1e-10):
     """WGAN-GP gradient penalty (Gulrajani et al.), one interpolation weight per sample.
 
     Formula:
@@ -128,17 +128,15 @@ def gradient_penalty(critic, real, fake, seed=None, epsilon=1e-10):
         critic: a function x -> critic output (any shape with batch first).
         real: float tensor [B, ...] of real inputs.
         fake: float tensor [B, ...] of generated inputs, same shape.
-        seed: optional stateless seed (shape [2] int) for e.
+        seed: stateless seed (int [2]) of e. On several tf.distribute replicas e is drawn for the global batch
+            and each replica keeps its slice (`distribute.global_draw`), so R replicas interpolate as one device.
 
     Returns:
         The float32 scalar penalty (not yet multiplied by its weight, 10 in the paper).
     """
     real, fake = _f32(real), _f32(fake)
-    shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
-    if seed is None:
-        e = tf.random.uniform(shape)
-    else:
-        e = tf.random.stateless_uniform(shape, seed)
+    shape = [tf.shape(real)[0]] + [1] * (real.shape.rank - 1)
+    e = distribute.global_draw(lambda global_shape: tf.random.stateless_uniform(global_shape, seed), shape)
     x_hat = e * real + (1.0 - e) * fake
     with tf.GradientTape() as tape:
         tape.watch(x_hat)

@@ -57,7 +57,7 @@ def objective_options(config):
                   "pullaway": config.pullaway, "pullaway_textbook": not config.pullaway_original},
         "wgan": {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup,
                  "warmup_steps": config.warmup_steps, "clip": config.clip, "textbook": "wgan" in textbook},
-        "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight},
+        "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight, "seed": config.seed},
     }[config.gan]
 
 
