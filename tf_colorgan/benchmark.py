@@ -131,8 +131,7 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
     from tf_colorgan import data, training
     from tf_colorgan.config import make_config
 
-    config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size,
-                         run_dir=tempfile.mkdtemp())
+    config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size)
     model = training.build_model(config)
     model.global_step.assign(MEASURED_STEP)
     batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
@@ -193,9 +192,10 @@ def measure_export(sizes, size=256, repeats=3):
 
     from tf_colorgan import export, networks
 
-    path = pathlib.Path(tempfile.mkdtemp()) / "export"
-    export.export_colorizer(networks.unet_generator(size), size, path)
-    colorize = tf.saved_model.load(str(path)).signatures["serving_default"]
+    with tempfile.TemporaryDirectory() as root:  # loading reads the weights into memory: the files can go
+        path = pathlib.Path(root) / "export"
+        export.export_colorizer(networks.unet_generator(size), size, path)
+        colorize = tf.saved_model.load(str(path)).signatures["serving_default"]
     rows = []
     for spec in sizes:
         width, height = (int(v) for v in spec.split("x"))
