@@ -111,6 +111,17 @@ def test_the_gradient_penalty_on_two_replicas_is_one_devices_on_the_global_batch
                                                                                                  rel=1e-6)
 
 
+def test_ebgans_original_energy_on_two_replicas_is_one_devices_on_the_global_batch():
+    # ||reconstruction - target||_F / B: one scalar for the global batch, on every replica.
+    reconstruction, target = tf.random.normal([4, 3, 3, 2], seed=3), tf.random.normal([4, 3, 3, 2], seed=4)
+    expected = float(losses.ebgan_energy(reconstruction, target))
+    strategy = two_replicas()
+    found = strategy.run(tf.function(losses.ebgan_energy), args=(halves(strategy, reconstruction),
+                                                                  halves(strategy, target)))
+    assert [float(part) for part in strategy.experimental_local_results(found)] == pytest.approx([expected] * 2,
+                                                                                                  rel=1e-6)
+
+
 def free_ports(count):
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:

@@ -131,10 +131,17 @@ def global_sum(value):
     return value if context is None else context.all_reduce(tf.distribute.ReduceOp.SUM, value)
 
 
+def replicas():
+    """R in a step on R replicas, else 1. Each replica holds B / R examples of the global batch B (`check_batch_size`),
+    so a global count is the local count times R, with no all-reduce."""
+    context = _multi_replica_context()
+    return 1 if context is None else context.num_replicas_in_sync
+
+
 def per_replica_loss(loss):
     """`loss` / R: the replicas' gradients are summed, so the update follows the mean over the global batch."""
-    context = _multi_replica_context()
-    return loss if context is None else loss / context.num_replicas_in_sync
+    count = replicas()
+    return loss if count == 1 else loss / count
 
 
 def distribute_steps(strategy, make_dataset):

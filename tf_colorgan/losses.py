@@ -164,7 +164,7 @@ def ebgan_energy(reconstruction, target, textbook=False):
     diff = _f32(reconstruction) - _f32(target)
     if textbook:
         return tf.reduce_mean(tf.square(diff), axis=tf.range(1, tf.rank(diff)))
-    batch = distribute.global_sum(tf.cast(tf.shape(diff)[0], tf.float32))
+    batch = tf.cast(tf.shape(diff)[0] * distribute.replicas(), tf.float32)
     return tf.sqrt(distribute.global_sum(tf.reduce_sum(tf.square(diff)))) / batch
 
 

@@ -61,7 +61,7 @@ class TrainModeBatchNorm(layers.BatchNormalization):
             return super()._moments(inputs, mask)
         x = tf.cast(inputs, tf.float32)
         axes = self._reduction_axes
-        count = distribute.global_sum(tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), axes)), tf.float32))
+        count = tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), axes)) * distribute.replicas(), tf.float32)
         mean = distribute.global_sum(tf.reduce_sum(x, axes)) / count
         variance = distribute.global_sum(tf.reduce_sum(tf.square(x - mean), axes)) / count
         return tf.cast(mean, inputs.dtype), tf.cast(variance, inputs.dtype)
