@@ -1,6 +1,7 @@
 """tf.distribute: two replicas compute what one device computes on the global batch (in process, on the two
 logical CPUs of conftest.py), and a real two-worker MultiWorkerMirroredStrategy run of train.py on loopback."""
 
+import functools
 import json
 import os
 import shutil
@@ -14,7 +15,10 @@ import tensorflow as tf
 from tf_colorgan import config, data, distribute, figure5, losses, networks, training
 
 
+@functools.cache
 def two_replicas():
+    """One MirroredStrategy on the two logical CPUs for the whole module: a second one would number its
+    collectives from the same keys, and TensorFlow would match them with the first one's."""
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
