@@ -225,7 +225,7 @@ def test_image_metrics_keys_and_consistency():
     prediction = _noisy(truth, seed=1)
     result = metrics.image_metrics(prediction, truth)
     assert list(result) == ["psnr", "ssim", "colourfulness", "colourfulness_abs", "dcf", "dcf_abs", "auc",
-                            "pixel_accuracy"]
+                            "pixel_accuracy", "ab_l1"]
     assert all(type(value) is float for value in result.values())
     assert result["psnr"] == metrics.psnr(prediction, truth)
     assert result["ssim"] == metrics.ssim(prediction, truth)
@@ -235,6 +235,7 @@ def test_image_metrics_keys_and_consistency():
     assert result["dcf_abs"] == pytest.approx(metrics.delta_colourfulness(prediction, truth, absolute=True))
     assert result["auc"] == metrics.ab_error_auc(prediction, truth)
     assert result["pixel_accuracy"] == metrics.pixel_accuracy(prediction, truth)
+    assert result["ab_l1"] == metrics.ab_l1(prediction, truth)
     assert result["dcf"] > 0 and result["auc"] < 100 and result["pixel_accuracy"] < 1
 
 
@@ -244,7 +245,7 @@ def test_image_metrics_identical():
     assert result["psnr"] == float("inf")
     assert result["ssim"] == pytest.approx(1.0, abs=1e-6)
     assert result["dcf"] == result["dcf_abs"] == 0.0
-    assert result["auc"] == 100.0 and result["pixel_accuracy"] == 1.0
+    assert result["auc"] == 100.0 and result["pixel_accuracy"] == 1.0 and result["ab_l1"] == 0.0
 
 
 def test_summarize_mean_and_population_std():
@@ -310,3 +311,13 @@ def test_bad_shape_raises(shape):
 def test_colourfulness_non_uint8_raises():
     with pytest.raises(ValueError, match=r"Invalid value for argument `image`.*image\.dtype=float64"):
         metrics.colourfulness(TWO_PIXELS.astype(np.float64))
+
+
+def test_ab_l1_of_uniform_images_is_the_mean_of_the_ab_differences():
+    red, gray = np.zeros([16, 16, 3], np.uint8), np.full([16, 16, 3], 128, np.uint8)
+    red[..., 0] = 255
+    # sRGB red is Lab (53.24, 80.09, 67.20) under D65 (the standard's published value, to 0.01); gray has a = b = 0
+    # up to float64 round-off, so the error is (80.09 + 67.20) / 2 = 73.65 (0.02 covers the published rounding).
+    assert metrics.ab_l1(red, gray) == pytest.approx((80.09 + 67.20) / 2, abs=0.02)
+    assert metrics.ab_l1(gray, red) == metrics.ab_l1(red, gray)
+    assert metrics.ab_l1(red, red.copy()) == 0.0

@@ -68,8 +68,10 @@ class StepLogger(keras.callbacks.Callback):
     """TensorBoard scalars and sample grids against the global step, and the grids as PNGs.
 
     Every `log_every` steps it writes, under `log_dir`, each tracked loss averaged over those steps (from the
-    growth of the `keras.metrics.Mean` totals, which Keras resets every epoch; nothing is recomputed) and both
-    learning rates. Every `image_every` steps and at the end it writes `render(generator)` as the TensorBoard image
+    growth of the `keras.metrics.Mean` totals, which Keras resets every epoch; nothing is recomputed), both
+    learning rates, and `seconds_per_step`: the wall time since the previous write (or since this process began
+    training: the first point includes tracing) divided by the steps in between, everything the process did
+    included (sample grids, held-out scores, checkpoints). Every `image_every` steps and at the end it writes `render(generator)` as the TensorBoard image
     "samples" and as `samples_dir/step_<step>.png`, without advancing the generator's dropout seeds. Each write is
     on disk when it returns (`as_default` flushes as it closes), so a checkpoint is never ahead of the curves and a
     killed run resumes without a gap in them.
@@ -90,6 +92,10 @@ class StepLogger(keras.callbacks.Callback):
         self.log_every = log_every
         self.image_every = image_every
         self._epoch_seen, self._interval = {}, {}
+        self._interval_start = None  # (time.monotonic(), step) where the current interval began
+
+    def on_train_begin(self, logs=None):
+        self._interval_start = (time.monotonic(), self.model.step)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_seen = {}  # Keras resets the trackers before each epoch: their totals restart at 0
@@ -123,6 +129,9 @@ class StepLogger(keras.callbacks.Callback):
                                   float(distribute.value_of(self.model.g_optimizer.learning_rate)))
                 tf.summary.scalar("learning_rate/discriminator",
                                   float(distribute.value_of(self.model.d_optimizer.learning_rate)))
+                began, first = self._interval_start
+                tf.summary.scalar("seconds_per_step", (time.monotonic() - began) / (step - first))
+            self._interval_start = (time.monotonic(), step)
         if step % self.image_every == 0:
             self.write_images(step)
 
@@ -152,7 +161,8 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
 class PeriodicMetrics(keras.callbacks.Callback):
     """Every `every` steps (and at step 0 and the end), writes `compute(generator)` (a dict of numbers) as
-    TensorBoard scalars against the global step, e.g. the classifier distance next to the losses (Figure 5)."""
+    TensorBoard scalars against the global step, e.g. the classifier distance next to the losses (Figure 5) or
+    the held-out colorization metrics; `compute` does not advance the generator's dropout seeds."""
 
     def __init__(self, log_dir, every, compute, names):
         super().__init__()
@@ -163,7 +173,8 @@ class PeriodicMetrics(keras.callbacks.Callback):
     def _write(self):
         step = self.model.step
         if step != self._last_step:
-            values = self.compute(self.model.generator)
+            with networks.dropout_seeds_kept(self.model.generator):  # training's dropout masks stay as they were
+                values = self.compute(self.model.generator)
             with self.writer.as_default(step=step):
                 for tag, key in self.names.items():
                     tf.summary.scalar(tag, values[key])

@@ -23,7 +23,7 @@ GRAYSCALE_SETS = ("fashion_mnist", "mnist", "digits")  # tf_colorgan.digits: ima
 Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
 TEXTBOOK_FORMS = ("gan", "lsgan", "wgan", "ebgan", "l2")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # and "auto", resolved by make_config
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")  # tf.distribute, see tf_colorgan.distribute
 LEARNING_RATES = {"gan": 1e-4, "lsgan": 1e-4, "ebgan": 1e-3, "wgan": 5e-5, "wgan_gp": 1e-4}
 BETA1 = {"wgan_gp": 0.0}  # Adam's beta1 elsewhere: TF's default 0.9, which the report-era code used.
@@ -78,6 +78,8 @@ class Config:
     pullaway_original: bool = False
     central_crop: float = 1.0
     fcd_every: int = 0
+    heldout: str | None = None
+    heldout_every: int = 0
     textbook: tuple = ()
     train_mode_inference: bool = True
     steps: int | None = None
@@ -132,6 +134,9 @@ class Config:
                            "distance needs their classifier)", self.fcd_every)
         if self.fcd_every < 0:
             raise _invalid("fcd_every", "an integer >= 0", self.fcd_every)
+        if self.heldout_every < 0 or (self.heldout_every and (self.task != "colorize" or not self.heldout)):
+            raise _invalid("heldout_every", "0, or an integer >= 1 with --task=colorize and a --heldout folder",
+                           self.heldout_every)
         if not 0 < self.central_crop <= 1:
             raise _invalid("central_crop", "a fraction in (0, 1]", self.central_crop)
         textbook = tuple(self.textbook)
@@ -216,16 +221,22 @@ class Config:
         values["textbook"] = tuple(values["textbook"])
         return cls(**values)
 
-    def differences(self, other, ignore=("steps", "epochs", "run_dir", "strategy")):
+    def differences(self, other, ignore=("steps", "epochs", "run_dir", "strategy", "precision")):
         """Names of the settings that differ from `other`, except the run length, where the run is written and
-        the devices it runs on."""
+        the devices it runs on and their arithmetic (a run moved to another machine may resume in the precision
+        fastest there: the variables and the checkpoint are float32 in every precision)."""
         return [field.name for field in dataclasses.fields(self)
                 if field.name not in ignore and getattr(self, field.name) != getattr(other, field.name)]
 
 
 def make_config(**given):
     """The `Config` of the settings the user gave over the defaults, or over the experiment's preset when
-    `task="generate"`."""
+    `task="generate"`; `precision="auto"` becomes the precision fastest on this machine
+    (`tf_colorgan.machine.fastest_precision`)."""
+    if given.get("precision") == "auto":
+        from tf_colorgan import machine  # reads the hardware (and imports TensorFlow): only when asked
+
+        given = {**given, "precision": machine.fastest_precision()}
     if given.get("task") == "generate":
         experiment = given.get("experiment", "")
         if experiment not in EXPERIMENTS:

@@ -21,7 +21,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import callbacks, classifier_distance, color, data, digits, gans
+from tf_colorgan import callbacks, classifier_distance, color, data, digits, gans, metrics
 from tf_colorgan.config import Config, ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
@@ -44,7 +44,7 @@ def evaluate(run_dir, count=None, batch_size=4):
     split = json.loads((run_dir / "split.json").read_text())
     part = "test" if split["test"] else "train"
     colorize = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
-    step = int(tf.train.load_checkpoint(str(run_dir / "checkpoints")).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
+    step = checkpointed_step(run_dir)
     out_dir = run_dir / "eval"
     out_dir.mkdir(exist_ok=True)
 
@@ -59,11 +59,17 @@ def evaluate(run_dir, count=None, batch_size=4):
             tf.io.write_file(str(out_dir / f"{step}_{index}_col.png"), tf.io.encode_png(prediction))
             tf.io.write_file(str(out_dir / f"{step}_{index}_true.png"), tf.io.encode_png(true))
             index += 1
-    metrics = {"step": step, "images": index, "split": part, "size": config.size,
-               "protocol": "Lab AREA resize to size, truth round-tripped through Lab, RGB uint8",
-               "psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    return metrics
+    result = {"step": step, "images": index, "split": part, "size": config.size,
+              "protocol": "Lab AREA resize to size, truth round-tripped through Lab, RGB uint8",
+              "psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
+    (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def checkpointed_step(run_dir):
+    """The step of the latest checkpoint in `run_dir/checkpoints`, 0 when there is none."""
+    latest = tf.train.latest_checkpoint(str(pathlib.Path(run_dir) / "checkpoints"))
+    return int(tf.train.load_checkpoint(latest).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE")) if latest else 0
 
 
 def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
@@ -94,8 +100,8 @@ def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
         samples = tf.image.rgb_to_grayscale(samples)
     if samples.shape[1:3] != real.shape[1:3]:
         samples = tf.cast(tf.round(tf.image.resize(tf.cast(samples, tf.float32), real.shape[1:3], "area")), tf.uint8)
-    metrics = classifier_distance.evaluate_samples(classifier, real[:count], samples.numpy())
-    return {**metrics, "classifier_test_accuracy": accuracy, "dataset": config.dataset,
+    scores = classifier_distance.evaluate_samples(classifier, real[:count], samples.numpy())
+    return {**scores, "classifier_test_accuracy": accuracy, "dataset": config.dataset,
             "features": f"{classifier_distance.FEATURE_DIM}-d penultimate layer of a CNN trained on {config.dataset}"}
 
 
@@ -111,6 +117,24 @@ def evaluation_images(dataset, size, count=None, data_dir=None):
     split = {**split, "train": split["train"] + split["test"]}
     images = data.images(split, "train").take(count if count is not None else -1)
     return np.stack([image.numpy() for image in images.map(lambda rgb: lab_round_trip(rgb, size))])
+
+
+def colorize_with(generator, images, batch_size=4):
+    """The generator's colorizations of uint8 images [N, S, S, 3] (S its training size), uint8 [N, S, S, 3]: L of
+    each image, ab predicted in batches of `batch_size` with `training=False` (BatchNorm on the batch's statistics
+    unless the run uses moving averages), recombined with that L."""
+    l_channel, _ = color.normalize_lab(color.rgb_to_lab(tf.cast(images, tf.float32) / 255.0))
+    ab = tf.concat([tf.cast(generator(l_channel[i:i + batch_size], training=False), tf.float32)
+                    for i in range(0, len(images), batch_size)], axis=0)
+    return callbacks.to_uint8(color.lab_to_rgb(color.denormalize_lab(l_channel, ab))).numpy()
+
+
+def heldout_summary(generator, truths, batch_size=4):
+    """{metric: mean over images} of the generator's colorizations of `truths` (uint8 [N, S, S, 3]), every
+    `metrics.METRIC_NAMES` entry: the learning curve of held-out quality (`--heldout_every`)."""
+    outputs = colorize_with(generator, truths, batch_size)
+    summary = metrics.summarize([metrics.image_metrics(o, t) for o, t in zip(outputs, truths)])
+    return {name: stats["mean"] for name, stats in summary.items()}
 
 
 def gray_baseline(images):
@@ -130,7 +154,7 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
     Returns:
         The metrics dict written to metrics.json.
     """
-    from tf_colorgan import metrics, report  # report draws with matplotlib: imported only here
+    from tf_colorgan import report  # report draws with matplotlib: imported only here
 
     out_dir = pathlib.Path(out_dir)
     truths = evaluation_images(dataset, size, count, data_dir)

@@ -94,10 +94,16 @@ def define_flags():
     flags.DEFINE_float("epochs", defaults.epochs, "Passes over the training split (train_size // batch_size "
                        "iterations each), instead of --steps.")
     flags.DEFINE_integer("seed", defaults.seed, "Seed of the split, the initial weights and the data order.")
-    flags.DEFINE_enum("precision", defaults.precision, PRECISIONS, "Keras dtype policy: float32, mixed_bfloat16 "
-                      "(CPUs with AVX512-BF16, TPUs, recent GPUs) or mixed_float16 (GPUs, with loss scaling).")
+    flags.DEFINE_enum("precision", defaults.precision, ("auto", *PRECISIONS), "Keras dtype policy: float32, "
+                      "mixed_bfloat16 (CPUs with AVX512-BF16 or AMX, TPUs, recent GPUs), mixed_float16 (GPUs, with "
+                      "loss scaling), or auto: the fastest of them on this machine (see tf_colorgan.machine). A "
+                      "resumed run may change it.")
     flags.DEFINE_integer("fcd_every", defaults.fcd_every, "Generation on fashion_mnist/mnist/digits: log the "
                          "Frechet classifier distance and classifier score of 1,000 samples every N steps (0: off).")
+    flags.DEFINE_string("heldout", defaults.heldout, "Colorization: a folder of held-out photos scored every "
+                        "--heldout_every steps (PSNR, SSIM, colourfulness, dCF, AuC, pixel accuracy).")
+    flags.DEFINE_integer("heldout_every", defaults.heldout_every, "Score the generator on --heldout every N steps, "
+                         "at step 0 and at the end, as TensorBoard scalars heldout/<metric> (0: off).")
     flags.DEFINE_boolean("jit_compile", defaults.jit_compile, "Compile the training step with XLA.")
     flags.DEFINE_boolean("deterministic", defaults.deterministic, "Bit-identical reruns: TensorFlow's op "
                          "determinism on top of the seeds (data order, jitter, initial weights, dropout and z are "

@@ -20,6 +20,8 @@ Definitions (MSE, means and standard deviations are over all pixels; standard de
   fractions, in [0, 100] % (the plain mean over the T + 1 thresholds, not a trapezoid rule over [0, T]).
 - `pixel_accuracy`: Nazeri et al. (2018): fraction of pixels with |dL| <= t, |da| <= 2.2 t and |db| <= 2.2 t
   (t = 2 Lab units by default), in [0, 1].
+- `ab_l1`: mean |a_pred - a_true| and |b_pred - b_true| over H x W x 2, in Lab units: the generator's L1 term
+  (on ab / 110) times 110, measured on the uint8 images.
 - `image_metrics` gives all of them for one image pair; `summarize` their mean and population std over images,
   PSNR over its finite values only, with "n_inf", the number of identical (infinite-PSNR) pairs left out.
 
@@ -46,7 +48,8 @@ SSIM_FILTER_SIGMA = 1.5
 SSIM_K1 = 0.01
 SSIM_K2 = 0.03
 ROUND_OFF = 1e-9  # Lab units; see the module docstring.
-METRIC_NAMES = ("psnr", "ssim", "colourfulness", "colourfulness_abs", "dcf", "dcf_abs", "auc", "pixel_accuracy")
+METRIC_NAMES = ("psnr", "ssim", "colourfulness", "colourfulness_abs", "dcf", "dcf_abs", "auc", "pixel_accuracy",
+                "ab_l1")
 
 
 def _check_image(image, name):
@@ -233,6 +236,24 @@ def pixel_accuracy(prediction, truth, t=2.0):
     return _accuracy_from_lab(_lab(prediction), _lab(truth), float(t))
 
 
+def ab_l1(prediction, truth):
+    """Mean absolute ab error, mean over pixels and both channels of |a_pred - a_true| and |b_pred - b_true|.
+
+    Args:
+        prediction: uint8 `[H, W, 3]` RGB image.
+        truth: uint8 `[H, W, 3]` RGB image, same shape.
+
+    Returns:
+        The error in Lab units as a python float >= 0 (the training L1 term times 110); 0.0 for identical images.
+    """
+    prediction, truth = _check_pair(prediction, truth)
+    return _ab_l1_from_lab(_lab(prediction), _lab(truth))
+
+
+def _ab_l1_from_lab(prediction_lab, truth_lab):
+    return float(np.mean(np.abs(prediction_lab[..., 1:] - truth_lab[..., 1:])))
+
+
 def image_metrics(prediction, truth):
     """All metrics of one prediction with their default settings.
 
@@ -243,7 +264,7 @@ def image_metrics(prediction, truth):
     Returns:
         Dict of python floats with keys `METRIC_NAMES`: "psnr", "ssim", "colourfulness" and
         "colourfulness_abs" (of the prediction, plain and absolute form), "dcf" and "dcf_abs" (Delta-CF, both
-        forms), "auc" (T = 150) and "pixel_accuracy" (t = 2).
+        forms), "auc" (T = 150), "pixel_accuracy" (t = 2) and "ab_l1" (Lab units).
 
     Raises:
         ValueError: If an image is not uint8 `[H, W, 3]`, the shapes differ, or H or W is below 11.
@@ -256,7 +277,8 @@ def image_metrics(prediction, truth):
             "colourfulness": cf[False][0], "colourfulness_abs": cf[True][0],
             "dcf": float(abs(cf[False][0] - cf[False][1])), "dcf_abs": float(abs(cf[True][0] - cf[True][1])),
             "auc": _auc_from_lab(prediction_lab, truth_lab, 150),
-            "pixel_accuracy": _accuracy_from_lab(prediction_lab, truth_lab, 2.0)}
+            "pixel_accuracy": _accuracy_from_lab(prediction_lab, truth_lab, 2.0),
+            "ab_l1": _ab_l1_from_lab(prediction_lab, truth_lab)}
 
 
 def summarize(per_image):

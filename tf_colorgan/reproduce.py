@@ -2,22 +2,35 @@
 
     python -m tf_colorgan.reproduce --figure=6 --dataset=celeb_a                      # the real experiment (GPU)
     python -m tf_colorgan.reproduce --figure=6 --dataset=sample --steps=300           # a CPU-sized run
-    python -m tf_colorgan.reproduce --figure=7 --dataset=sample --true_gray_dir=/path/to/bw_photos
+    python -m tf_colorgan.reproduce --figure=6 --dataset=data/photos/train --heldout=data/photos/heldout \\
+        --true_gray_dir=data/photos/solvay --steps=1000 --precision=auto --results_dir=results/figure6   # the study
 
 The configurations are those of the report's Figure 6 (ORIGINAL.md 2.7): GAN, LSGAN, EBGAN and WGAN, each with
 (L1 = 100, L2 = 0) and (L1 = 0, L2 = 1), with the learning rates of the ProjectReport table (GAN-L2 2e-5, the
 argparse default it ran with). Runs land in `--models_dir/<dataset>_<gan>_l1-<l1>_l2-<l2>` and resume like any
-train.py run; the comparison (`eval.py --models`) is written to `--out`: Figure 6 scores the evaluation images
-against their truth, Figure 7 colorizes `--true_gray_dir` (photos without a colour original).
+train.py run: the same command again continues every configuration from its checkpoint. With `--heldout` each
+run scores its generator on that folder every `--heldout_every` steps (TensorBoard `heldout/<metric>`).
+
+The comparison (`eval.py --models`) is written to `--out`: Figure 6 scores the `--heldout` images (else the
+training set's) against their truth; with `--true_gray_dir` (or `--figure=7`) Figure 7 colorizes those photos
+without a colour original (into `--out/figure7` under Figure 6). With `--results_dir`, each configuration leaves
+`<results_dir>/runs/<name>.json` as soon as it has trained to its budget: its settings, the processes that
+trained it (`segments`: steps, seconds, precision, machine), seconds per step, the loss and held-out curves.
 """
 
 import dataclasses
+import datetime
+import json
 import pathlib
+import shlex
+import sys
+import time
 
+import numpy as np
 from absl import app, flags
 
-from tf_colorgan import evaluation, training
-from tf_colorgan.config import ConfigError, make_config
+from tf_colorgan import evaluation, figure5, machine, metrics, training
+from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
 CONFIGURATIONS = {  # name: (gan, l1, l2, learning rate as run)
     "gan_l1": ("gan", 100.0, 0.0, 1e-4),
@@ -29,19 +42,67 @@ CONFIGURATIONS = {  # name: (gan, l1, l2, learning rate as run)
     "wgan_l1": ("wgan", 100.0, 0.0, 5e-5),
     "wgan_l2": ("wgan", 0.0, 1.0, 5e-5),
 }
+LOSSES = ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "seconds_per_step")
+HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
 
-def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray_dir=None, **settings):
+def train_and_record(name, config, results_dir=None, command=None):
+    """Trains (or resumes) one configuration; appends this process's segment (steps, seconds, precision,
+    machine) to `run_dir/segments.json`; with `results_dir`, writes `<results_dir>/runs/<name>.json`."""
+    run_dir = pathlib.Path(config.run_dir)
+    first = evaluation.checkpointed_step(run_dir)
+    began = time.monotonic()
+    model = training.run(config)
+    path = run_dir / "segments.json"
+    segments = json.loads(path.read_text()) if path.exists() else []
+    if model.step > first:
+        segments.append({"from_step": first, "to_step": model.step, "seconds": round(time.monotonic() - began, 1),
+                         "precision": config.precision, "date": datetime.date.today().isoformat(),
+                         "machine": machine.describe(), "command": command})
+        path.write_text(json.dumps(segments, indent=2))
+    if results_dir:
+        record = run_record(name, config, segments)
+        out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(record, indent=1))
+
+
+def run_record(name, config, segments):
+    """The published record of one trained configuration (see the module docstring)."""
+    scalars = figure5.read_scalars(config.run_dir, LOSSES + HELDOUT_TAGS)
+    steps, seconds = scalars["seconds_per_step"]
+    return {
+        "name": name, "label": evaluation.model_label(config), "run": config.run_dir,
+        "settings": {key: getattr(config, key) for key in ("gan", "l1", "l2", "lr", "batch_size", "size", "dataset",
+                                                          "heldout", "seed", "precision")},
+        "steps": int(steps.max()) if len(steps) else 0, "segments": segments,
+        # per-step wall time (every logged step is one step at --log_every=1); the first step of each process
+        # includes tracing, which the median leaves out and the total keeps
+        "seconds_per_step": {"median": float(np.median(seconds)) if len(seconds) else 0.0,
+                             "mean": float(seconds.mean()) if len(seconds) else 0.0},
+        "training_seconds": float(seconds.sum()),
+        "losses": {"step": steps.tolist(), **{tag: scalars[tag][1].tolist() for tag in LOSSES[:-1]}},
+        "heldout": {"step": scalars[HELDOUT_TAGS[0]][0].tolist(),
+                    **{tag.split("/", 1)[1]: scalars[tag][1].tolist() for tag in HELDOUT_TAGS}},
+    }
+
+
+def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray_dir=None, heldout=None,
+              heldout_every=250, results_dir=None, command=None, **settings):
     """Trains (or resumes) the configurations and writes the comparison; returns its metrics dict.
 
     Args:
         figure: 6 (scored against the truth) or 7 (true grayscale photos, colourfulness only).
-        dataset: the training set ('sample', a folder or a TFDS name); Figure 6 also evaluates on it.
+        dataset: the training set ('sample', a folder or a TFDS name).
         models_dir: parent folder of the runs.
         out: folder of the comparison.
         steps: training iterations per run (None: train.py's default length).
         only: names of `CONFIGURATIONS` to run (None: all eight, in the report's column order).
         true_gray_dir: Figure 7's folder of black-and-white photos.
+        heldout: a folder of photos the runs do not train on: scored during training and by Figure 6.
+        heldout_every: steps between the held-out scores (with `heldout`).
+        results_dir: where each trained configuration's record is written (None: nowhere).
+        command: the command line, recorded with each training segment.
         **settings: any other `Config` setting for every run (e.g. n_critic_warmup, precision).
     """
     if figure not in (6, 7):
@@ -53,16 +114,21 @@ def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray
     if unknown:
         raise ConfigError(f"Invalid value for argument `only`. Expected names from {list(CONFIGURATIONS)}. "
                           f"Received: {unknown}")
-    run_dirs = []
-    for name in names:
+    if heldout:
+        settings = {**settings, "heldout": heldout, "heldout_every": heldout_every}
+    configs = {}
+    for name in names:  # every setting is checked before the first run trains
         gan, l1, l2, lr = CONFIGURATIONS[name]
         config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, **settings)
-        config = dataclasses.replace(config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
-        training.run(config)
-        run_dirs.append(config.run_dir)
-    if figure == 6:
-        return evaluation.compare(run_dirs, dataset, out)
-    return evaluation.compare(run_dirs, true_gray_dir, out, true_gray=True)
+        configs[name] = dataclasses.replace(config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
+    for name, config in configs.items():
+        train_and_record(name, config, results_dir, command)
+    run_dirs = [config.run_dir for config in configs.values()]
+    if figure == 7:
+        return evaluation.compare(run_dirs, true_gray_dir, out, true_gray=True)
+    if true_gray_dir:
+        evaluation.compare(run_dirs, true_gray_dir, pathlib.Path(out) / "figure7", true_gray=True)
+    return evaluation.compare(run_dirs, heldout or dataset, out)
 
 
 def main(argv):
@@ -70,20 +136,29 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
     flag = flags.FLAGS
     settings = {"n_critic_warmup": flag.n_critic_warmup} if flag.n_critic_warmup else {}
+    settings["save_every"] = flag.save_every
+    command = shlex.join(["python", "-m", "tf_colorgan.reproduce", *sys.argv[1:]])
     try:
         reproduce(flag.figure, flag.dataset, flag.models_dir, flag.out, flag.steps, flag.only, flag.true_gray_dir,
-                  **settings)
+                  flag.heldout, flag.heldout_every, flag.results_dir, command, precision=flag.precision, **settings)
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
 
 
 if __name__ == "__main__":
     flags.DEFINE_integer("figure", 6, "6: the eight runs scored against the truth; 7: on true grayscale photos.")
-    flags.DEFINE_string("dataset", "sample", "Training (and Figure 6 evaluation) set: sample, a folder, a TFDS name.")
+    flags.DEFINE_string("dataset", "sample", "Training set: sample, a folder, a TFDS name.")
     flags.DEFINE_integer("steps", None, "Training iterations per run (default: train.py's).")
     flags.DEFINE_list("only", None, f"Subset of {list(CONFIGURATIONS)}.")
     flags.DEFINE_string("true_gray_dir", None, "Figure 7: a folder of photos without a colour original.")
+    flags.DEFINE_string("heldout", None, "A folder of photos not trained on: scored during training and by "
+                        "Figure 6 (default: Figure 6 scores --dataset).")
+    flags.DEFINE_integer("heldout_every", 250, "With --heldout: steps between its scores.")
+    flags.DEFINE_enum("precision", "float32", ("auto", *PRECISIONS), "Precision of every run; auto: the fastest "
+                      "on this machine (tf_colorgan.machine), resolved again whenever a run resumes.")
+    flags.DEFINE_string("results_dir", None, "Where each trained configuration's record (runs/<name>.json) goes.")
     flags.DEFINE_string("models_dir", "models/figure6", "Parent folder of the eight runs.")
     flags.DEFINE_string("out", "models/figure6/comparison", "Folder of the comparison.")
+    flags.DEFINE_integer("save_every", 500, "Checkpoint every N steps (a killed study loses at most N per run).")
     flags.DEFINE_integer("n_critic_warmup", None, "WGAN warm-up critic updates (the original: 100).")
     app.run(main)

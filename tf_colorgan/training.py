@@ -1,7 +1,8 @@
 """`run(config)`: train one GAN with `Model.fit` and leave a complete run directory behind.
 
 Run directory layout:
-    config.json     every setting (a rerun with other settings is refused; --steps/--epochs/--strategy may change)
+    config.json     every setting (a rerun with other settings is refused; --steps/--epochs/--strategy/--precision
+                    may change)
     split.json      the seeded train/test split
     checkpoints/    tf.train.Checkpoint of the step, both networks, the dropout seeds and both optimizers; a rerun
                     resumes
@@ -18,7 +19,8 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, distribute, evaluation, export, gans, image_networks, networks, optimizers
+from tf_colorgan import (callbacks, data, distribute, evaluation, export, gans, image_networks, metrics, networks,
+                         optimizers)
 from tf_colorgan.config import Config, ConfigError
 
 UNIT_RANGE_ARCHS = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1]; the others used [-1, 1].
@@ -100,8 +102,8 @@ def check_run_dir(config, run_dir):
             details = ", ".join(f"{name}={getattr(config, name)!r} (run: {getattr(previous, name)!r})"
                                 for name in changed)
             raise ConfigError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
-                             "Expected the same settings to resume it (only --steps/--epochs/--strategy may "
-                             "change), or a new --run_dir.")
+                             "Expected the same settings to resume it (only --steps/--epochs/--strategy/--precision "
+                             "may change), or a new --run_dir.")
 
 
 def restore_latest(model, run_dir, chief_run_dir=None):
@@ -204,6 +206,12 @@ def run(config):
                 lambda generator: evaluation.generator_metrics(
                     lambda z: callbacks.to_uint8(generator(z, training=False), unit_range), config, count=1000),
                 {"classifier_distance": "fcd", "classifier_score": "classifier_score"}))
+        if config.heldout_every:
+            heldout = evaluation.evaluation_images(config.heldout, config.size)
+            run_callbacks.append(callbacks.PeriodicMetrics(
+                run_dir / "logs" / "steps", config.heldout_every,
+                lambda generator: evaluation.heldout_summary(generator, heldout),
+                {f"heldout/{name}": name for name in metrics.METRIC_NAMES}))
         model.fit(batches, epochs=-(-total // steps_per_epoch), initial_epoch=step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=run_callbacks)
     if distribute.is_chief(strategy):
