@@ -23,7 +23,7 @@ Install the sources first (Debian packages; nothing here is downloaded or commit
 
 Usage (from the repository root):
 
-    python data/build_photos.py [--out=data/photos] [--solvay=PATH]
+    python data/build_photos.py [--out=data/photos] [--scales=256,512,1024,1536] [--solvay=PATH]
 """
 
 import argparse
@@ -108,12 +108,12 @@ def present(sources):
     return found
 
 
-def train_rows():
+def train_rows(scales=TRAIN_SCALES):
     rows = []
     for path, licence in present(TRAIN_SOURCES):
         photo = Image.open(path).convert("RGB")
         stem = path.stem if path.parent == MATE else path.parents[2].name
-        for scale in (s for s in TRAIN_SCALES if s <= min(photo.size)):
+        for scale in (s for s in scales if s <= min(photo.size)):
             for x, y, tile in grid_tiles(resize_short_side(photo, scale)):
                 rows.append((f"{stem}_s{scale}_x{x}_y{y}.png", tile, str(path), licence, scale, x, y))
     return rows
@@ -155,6 +155,8 @@ def solvay_rows(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(pathlib.Path(__file__).resolve().parent / "photos"))
+    parser.add_argument("--scales", default=",".join(map(str, TRAIN_SCALES)),
+                        help="short sides of the training photos' tilings, comma-separated")
     parser.add_argument("--solvay", default=str(pathlib.Path("/opt/visp") / SOLVAY),
                         help=f"the Solvay PNG (installed: /{SOLVAY})")
     args = parser.parse_args()
@@ -162,7 +164,8 @@ def main():
     solvay = pathlib.Path(args.solvay)
     if not solvay.is_file() and pathlib.Path("/", SOLVAY).is_file():
         solvay = pathlib.Path("/", SOLVAY)
-    for part, rows in (("train", train_rows()), ("heldout", heldout_rows()), ("solvay", solvay_rows(solvay))):
+    scales = tuple(int(scale) for scale in args.scales.split(","))
+    for part, rows in (("train", train_rows(scales)), ("heldout", heldout_rows()), ("solvay", solvay_rows(solvay))):
         if rows:
             print(f"{out / part}: {write_folder(out / part, rows)} images")
 

@@ -42,6 +42,8 @@ def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     with open(out / "metrics.csv") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == 3 * len(gray) and {row["model"] for row in rows} == set(results["models"])
+    # the bootstrap interval of a mean lies within the values' range and holds the mean of 4 images
+    assert all(float(row["ci95_low"]) <= float(row["mean"]) <= float(row["ci95_high"]) for row in rows)
     page = (out / "index.html").read_text()
     sources = re.findall(r'src="([^"]+)"', page)
     assert len(sources) == 4 * 4  # 4 photos x (gray, two models, truth)

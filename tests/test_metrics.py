@@ -263,10 +263,11 @@ def test_summarize_mean_and_population_std():
 def test_summarize_psnr_inf():
     summary = metrics.summarize([{"psnr": float("inf"), "ssim": 1.0}, {"psnr": 10.0, "ssim": 0.5},
                                  {"psnr": 20.0, "ssim": 0.0}])
-    assert summary["psnr"] == {"mean": 15.0, "std": 5.0, "n_inf": 1}
+    assert summary["psnr"] == {"mean": 15.0, "std": 5.0, "ci95": [10.0, 20.0], "n_inf": 1}
     assert summary["ssim"]["mean"] == pytest.approx(0.5)
     all_inf = metrics.summarize([{"psnr": float("inf")}] * 2)["psnr"]
     assert math.isnan(all_inf["mean"]) and math.isnan(all_inf["std"]) and all_inf["n_inf"] == 2
+    assert all(math.isnan(bound) for bound in all_inf["ci95"])
 
 
 def test_summarize_bad_input():
@@ -321,3 +322,22 @@ def test_ab_l1_of_uniform_images_is_the_mean_of_the_ab_differences():
     assert metrics.ab_l1(red, gray) == pytest.approx((80.09 + 67.20) / 2, abs=0.02)
     assert metrics.ab_l1(gray, red) == metrics.ab_l1(red, gray)
     assert metrics.ab_l1(red, red.copy()) == 0.0
+
+
+def test_bootstrap_ci_hand_computed_cases():
+    assert metrics.bootstrap_ci([3.5] * 7) == [3.5, 3.5]  # every resample has the same mean
+    # Two values 0 and 1: a resample's mean is 0, 0.5 or 1 with probabilities 1/4, 1/2, 1/4, so the 2.5% and 97.5%
+    # quantiles of 10,000 means are exactly 0 and 1 (about 2,500 draws sit at each end, far more than the 250
+    # that the quantiles need).
+    assert metrics.bootstrap_ci([0.0, 1.0]) == [0.0, 1.0]
+    assert metrics.bootstrap_ci([0.0, 1.0], seed=1) == [0.0, 1.0]
+
+
+def test_bootstrap_ci_of_many_values_is_the_normal_interval():
+    values = np.arange(1.0, 101.0)  # mean 50.5, population std 28.866, so the normal interval is +-1.96 * 2.8866
+    low, high = metrics.bootstrap_ci(values)
+    # 0.4 = the Monte Carlo error of a 2.5% quantile of 10,000 resampled means (about 0.1) with room, plus the
+    # bootstrap's own n / (n - 1) variance shrinkage (0.5% of the half-width).
+    assert low == pytest.approx(50.5 - 1.96 * 2.8866, abs=0.4)
+    assert high == pytest.approx(50.5 + 1.96 * 2.8866, abs=0.4)
+    assert metrics.bootstrap_ci(values) == [low, high]  # seeded: the same interval every time

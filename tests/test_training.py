@@ -50,8 +50,15 @@ def tensorboard_curve(log_dir, tag):
 
 @pytest.fixture(scope="module")
 def lsgan_run(module_tmp_path):
+    """A 2-step LSGAN run on the sample photos, scored every step on two held-out photos (scikit-learn's)."""
+    from sklearn.datasets import load_sample_image
+
+    heldout = module_tmp_path / "heldout"
+    heldout.mkdir()
+    for name in ("china.jpg", "flower.jpg"):
+        tf.io.write_file(str(heldout / name), tf.io.encode_jpeg(load_sample_image(name)))
     run_dir = module_tmp_path / "lsgan"
-    train(f"--run_dir={run_dir}", "--gan=lsgan", "--l1=100", *FAST)
+    train(f"--run_dir={run_dir}", "--gan=lsgan", "--l1=100", f"--heldout={heldout}", "--heldout_every=1", *FAST)
     return run_dir
 
 
@@ -67,6 +74,13 @@ def test_run_directory_holds_everything_a_user_looks_at(lsgan_run):
     for tag in ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "learning_rate/generator"):
         assert scalar_steps(lsgan_run / "logs" / "steps", tag) == [1, 2]
     assert scalar_steps(lsgan_run / "logs" / "steps", "samples") == [1, 2]
+    steps, seconds = tensorboard_curve(lsgan_run / "logs" / "steps", "seconds_per_step")
+    assert steps == [1, 2] and all(value > 0 for value in seconds)
+    # held-out scores at the start and after each step, in the metrics' own ranges
+    for name in ("ab_l1", "psnr", "ssim", "auc", "pixel_accuracy", "colourfulness", "dcf"):
+        steps, values = tensorboard_curve(lsgan_run / "logs" / "steps", f"heldout/{name}")
+        assert steps == [0, 1, 2] and all(np.isfinite(values)), name
+    assert all(0 <= v <= 100 for v in tensorboard_curve(lsgan_run / "logs" / "steps", "heldout/auc")[1])
 
 
 def test_the_checkpoint_holds_the_step_the_optimizer_state_and_the_dropout_seeds(lsgan_run):
@@ -78,7 +92,7 @@ def test_the_checkpoint_holds_the_step_the_optimizer_state_and_the_dropout_seeds
     training.restore_latest(saved, lsgan_run)
     assert int(saved.step) == 2 and int(saved.d_optimizer.iterations) == 2
     # The dropout seed went on from the checkpoint: one draw per generator call, one call in each of the 2 steps'
-    # discriminator and generator updates; the two sample grids drew none.
+    # discriminator and generator updates; the two sample grids and the three held-out scores drew none.
     assert networks.dropout_seeds(saved.generator)[0].numpy()[1] == 4
     adam_moments = sum(float(tf.reduce_sum(tf.abs(v))) for v in saved.g_optimizer.variables[2:])
     assert adam_moments > 0
@@ -178,6 +192,8 @@ def test_step_scalars_are_interval_means_across_keras_epoch_resets(tmp_path):
                 if value.tag == "d_loss":
                     values[event.step] = float(tf.make_ndarray(value.tensor))
     assert values == {2: 1.5, 4: 3.5, 6: 5.5}  # means of steps (1, 2), (3, 4), (5, 6)
+    seconds = tensorboard_curve(tmp_path / "logs", "seconds_per_step")
+    assert seconds[0] == [2, 4, 6] and all(value > 0 for value in seconds[1])
 
 
 def test_tensorboard_shows_each_step_of_a_resumed_run_once(tmp_path):

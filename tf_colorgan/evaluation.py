@@ -143,11 +143,17 @@ def gray_baseline(images):
     return callbacks.to_uint8(color.lab_to_rgb(color.denormalize_lab(l_channel, tf.zeros_like(ab)))).numpy()
 
 
+def colourfulness_both(image):
+    """{"colourfulness", "colourfulness_abs"} of a uint8 image [H, W, 3]: both forms of `metrics.colourfulness`."""
+    return {"colourfulness": metrics.colourfulness(image), "colourfulness_abs": metrics.colourfulness(image, True)}
+
+
 def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4):
     """Colorizes one evaluation set with several runs' exports and scores each against the truth.
 
-    Writes into `out_dir`: metrics.json and metrics.csv (per model and for the gray baseline: mean and std over
-    images of every `metrics.image_metrics` value, plus the protocol), figure.png (the report's Figure 6 layout:
+    Writes into `out_dir`: metrics.json and metrics.csv (per model and for the gray baseline: mean, std and
+    bootstrap 95% interval over images of every `metrics.image_metrics` value, plus the protocol and, under
+    "truth", the colourfulness of the true images), figure.png (the report's Figure 6 layout:
     a row per image, columns input, each model, truth) and index.html (the table and every image). With
     `true_gray` the photos have no colour original: only the input and the outputs, scored by colourfulness.
 
@@ -175,11 +181,12 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
                "models": {}}
     for label, outputs in columns.items():
         if true_gray:
-            per_image = [{"colourfulness": metrics.colourfulness(image),
-                          "colourfulness_abs": metrics.colourfulness(image, absolute=True)} for image in outputs]
+            per_image = [colourfulness_both(image) for image in outputs]
         else:
             per_image = [metrics.image_metrics(o, t) for o, t in zip(outputs, truths)]
         results["models"][label] = {"run": configs.get(label, "baseline"), "summary": metrics.summarize(per_image),
                                     "per_image": per_image}
+    if not true_gray:
+        results["truth"] = metrics.summarize([colourfulness_both(image) for image in truths])
     report.write(out_dir, results, truths, columns, true_gray)
     return results

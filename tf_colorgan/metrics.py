@@ -22,8 +22,9 @@ Definitions (MSE, means and standard deviations are over all pixels; standard de
   (t = 2 Lab units by default), in [0, 1].
 - `ab_l1`: mean |a_pred - a_true| and |b_pred - b_true| over H x W x 2, in Lab units: the generator's L1 term
   (on ab / 110) times 110, measured on the uint8 images.
-- `image_metrics` gives all of them for one image pair; `summarize` their mean and population std over images,
-  PSNR over its finite values only, with "n_inf", the number of identical (infinite-PSNR) pairs left out.
+- `image_metrics` gives all of them for one image pair; `summarize` their mean, population std and percentile
+  bootstrap 95% interval of the mean over images (`bootstrap_ci`: 10,000 resamples, seeded), PSNR over its
+  finite values only, with "n_inf", the number of identical (infinite-PSNR) pairs left out.
 
 Both Lab-based metrics compare with a round-off allowance of `ROUND_OFF` = 1e-9 Lab units (d <= t + 1e-9):
 float64 Lab of gray pixels has a, b of about 1e-14 instead of 0, which would otherwise randomly drop gray
@@ -47,6 +48,7 @@ SSIM_FILTER_SIZE = 11
 SSIM_FILTER_SIGMA = 1.5
 SSIM_K1 = 0.01
 SSIM_K2 = 0.03
+BOOTSTRAP_RESAMPLES = 10_000
 ROUND_OFF = 1e-9  # Lab units; see the module docstring.
 METRIC_NAMES = ("psnr", "ssim", "colourfulness", "colourfulness_abs", "dcf", "dcf_abs", "auc", "pixel_accuracy",
                 "ab_l1")
@@ -281,8 +283,33 @@ def image_metrics(prediction, truth):
             "ab_l1": _ab_l1_from_lab(prediction_lab, truth_lab)}
 
 
+def bootstrap_ci(values, level=0.95, resamples=BOOTSTRAP_RESAMPLES, seed=0):
+    """Percentile bootstrap interval of the mean of `values`.
+
+    Draws `resamples` samples of n values with replacement (numpy's default generator seeded with `seed`, so the
+    interval is reproducible), takes each sample's mean, and returns the (1 - level) / 2 and (1 + level) / 2
+    quantiles of those means.
+
+    Args:
+        values: 1-d sequence of n finite numbers (n >= 1), e.g. one metric over images.
+        level: coverage in (0, 1).
+        resamples: number of bootstrap samples.
+        seed: seed of the draws.
+
+    Returns:
+        [low, high] as python floats; [nan, nan] for no values.
+    """
+    values = np.asarray(values, np.float64)
+    if not values.size:
+        return [float("nan"), float("nan")]
+    draws = np.random.default_rng(seed).integers(0, values.size, size=(resamples, values.size))
+    low, high = np.quantile(values[draws].mean(axis=1), [(1 - level) / 2, (1 + level) / 2])
+    return [float(low), float(high)]
+
+
 def summarize(per_image):
-    """Mean and population standard deviation of each metric over images.
+    """Mean, population standard deviation and bootstrap 95% interval of the mean (`bootstrap_ci`) of each metric
+    over images.
 
     PSNR is infinite for a prediction equal to its truth; its entry is the mean and std over the finite values
     only, plus "n_inf", the number of infinite values left out (always present for "psnr", 0 when none; mean and
@@ -292,7 +319,8 @@ def summarize(per_image):
         per_image: Non-empty list of dicts with the same keys, e.g. from `image_metrics`.
 
     Returns:
-        `{name: {"mean": float, "std": float}}` (and "n_inf": int for "psnr"), names in the first dict's order.
+        `{name: {"mean": float, "std": float, "ci95": [low, high]}}` (and "n_inf": int for "psnr"), names in the
+        first dict's order.
 
     Raises:
         ValueError: If `per_image` is empty or its dicts have different keys.
@@ -310,11 +338,12 @@ def summarize(per_image):
     for name in names:
         values = np.array([float(metrics[name]) for metrics in per_image], np.float64)
         if name != "psnr":
-            summary[name] = {"mean": float(np.mean(values)), "std": float(np.std(values))}
+            summary[name] = {"mean": float(np.mean(values)), "std": float(np.std(values)),
+                             "ci95": bootstrap_ci(values)}
             continue
         infinite = np.isinf(values)
         finite = values[~infinite]
         summary[name] = {"mean": float(np.mean(finite)) if finite.size else float("nan"),
                          "std": float(np.std(finite)) if finite.size else float("nan"),
-                         "n_inf": int(np.sum(infinite))}
+                         "ci95": bootstrap_ci(finite), "n_inf": int(np.sum(infinite))}
     return summary

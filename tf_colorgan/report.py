@@ -1,5 +1,6 @@
-"""Writes a colorization comparison: metrics.json, metrics.csv, figure.png (the report's Figure 6 layout) and an
-offline index.html with the metric table and every image (`images/<column>/<i>.png`)."""
+"""Writes a colorization comparison: metrics.json, metrics.csv (mean, std and bootstrap 95% interval per model and
+metric), figure.png (the report's Figure 6 layout) and an offline index.html with the metric table (mean +- std
+[95% interval]) and every image (`images/<column>/<i>.png`)."""
 
 import csv
 import html
@@ -27,7 +28,7 @@ def write_images(out_dir, name, images):
     return [f"images/{name}/{i}.png" for i in range(len(images))]
 
 
-def figure(path, truths, columns, true_gray):
+def figure(path, truths, columns, true_gray, dpi=120):
     """Rows: images; columns: input L, each model (titled with its label), then the truth (not for true gray)."""
     inputs = next(iter(columns.values())) if true_gray else columns["Gray (ab = 0)"]
     panels = [("Input", inputs)] + [(label, images) for label, images in columns.items()
@@ -42,7 +43,7 @@ def figure(path, truths, columns, true_gray):
             axes[row, column].imshow(images[row])
             axes[row, column].axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
 
 
@@ -53,10 +54,10 @@ def write(out_dir, results, truths, columns, true_gray):
     (out_dir / "metrics.json").write_text(json.dumps(results, indent=2))
     with open(out_dir / "metrics.csv", "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["model", "metric", "mean", "std"])
+        writer.writerow(["model", "metric", "mean", "std", "ci95_low", "ci95_high"])
         for label, result in results["models"].items():
             for name, stats in result["summary"].items():
-                writer.writerow([label, name, stats["mean"], stats["std"]])
+                writer.writerow([label, name, stats["mean"], stats["std"], *stats["ci95"]])
     figure(out_dir / "figure.png", truths, columns, true_gray)
 
     image_columns = {label: write_images(out_dir, slug(label), images) for label, images in columns.items()}
@@ -65,7 +66,8 @@ def write(out_dir, results, truths, columns, true_gray):
     names = sorted({name for result in results["models"].values() for name in result["summary"]})
     table = "".join(
         f"<tr><th>{html.escape(label)}</th>"
-        + "".join(f"<td>{result['summary'][n]['mean']:.4g} &plusmn; {result['summary'][n]['std']:.3g}</td>"
+        + "".join(f"<td>{result['summary'][n]['mean']:.4g} &plusmn; {result['summary'][n]['std']:.3g} "
+                  f"[{result['summary'][n]['ci95'][0]:.4g}, {result['summary'][n]['ci95'][1]:.4g}]</td>"
                   for n in names) + "</tr>"
         for label, result in results["models"].items())
     rows = "".join(

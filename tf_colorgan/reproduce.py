@@ -15,7 +15,8 @@ The comparison (`eval.py --models`) is written to `--out`: Figure 6 scores the `
 training set's) against their truth; with `--true_gray_dir` (or `--figure=7`) Figure 7 colorizes those photos
 without a colour original (into `--out/figure7` under Figure 6). With `--results_dir`, each configuration leaves
 `<results_dir>/runs/<name>.json` as soon as it has trained to its budget: its settings, the processes that
-trained it (`segments`: steps, seconds, precision, machine), seconds per step, the loss and held-out curves.
+trained it (`segments`: steps, seconds, precision, machine), seconds per step, the loss and held-out curves;
+once all are trained and compared, `tf_colorgan.study.publish` writes the figures, tables and analysis there.
 """
 
 import dataclasses
@@ -29,7 +30,7 @@ import time
 import numpy as np
 from absl import app, flags
 
-from tf_colorgan import evaluation, figure5, machine, metrics, training
+from tf_colorgan import evaluation, figure5, machine, metrics, study, training
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
 CONFIGURATIONS = {  # name: (gan, l1, l2, learning rate as run)
@@ -126,9 +127,13 @@ def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray
     run_dirs = [config.run_dir for config in configs.values()]
     if figure == 7:
         return evaluation.compare(run_dirs, true_gray_dir, out, true_gray=True)
-    if true_gray_dir:
-        evaluation.compare(run_dirs, true_gray_dir, pathlib.Path(out) / "figure7", true_gray=True)
-    return evaluation.compare(run_dirs, heldout or dataset, out)
+    figure7 = pathlib.Path(out) / "figure7" if true_gray_dir else None
+    if figure7:
+        evaluation.compare(run_dirs, true_gray_dir, figure7, true_gray=True)
+    results = evaluation.compare(run_dirs, heldout or dataset, out)
+    if results_dir:
+        study.publish(results_dir, out, figure7)
+    return results
 
 
 def main(argv):

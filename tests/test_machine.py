@@ -1,0 +1,56 @@
+"""tf_colorgan.machine (what this machine is, --precision=auto) and the settings that depend on it."""
+
+import pytest
+
+from tf_colorgan import machine, training
+from tf_colorgan.config import ConfigError, make_config
+
+AVX2_ONLY = {"sse4_2", "avx", "avx2", "fma"}  # the flags of the AVX2-only AMD EPYC met here
+AVX512_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
+
+
+@pytest.mark.parametrize("flags, isa_limit, expected", [
+    (AVX2_ONLY, "", False),  # no bfloat16 instructions
+    (AVX512_BF16, "", True),
+    (AVX512_BF16, "AVX2", False),  # oneDNN limited below them: the AVX2 kind on the larger machine
+    (AVX512_BF16, "avx512_core", False),
+    (AVX512_BF16, "AVX512_CORE_BF16", True),
+    (AVX512_BF16, "ALL", True),
+    (AVX2_ONLY | {"amx_bf16", "amx_tile"}, "AVX512_CORE_AMX", True),
+])
+def test_native_bf16_needs_the_instructions_and_onednn_allowed_to_use_them(flags, isa_limit, expected):
+    assert machine.native_bf16(flags, isa_limit) is expected
+
+
+def test_auto_precision_on_this_cpu_is_bfloat16_exactly_where_it_is_native():
+    assert machine.fastest_precision() == ("mixed_bfloat16" if machine.native_bf16() else "float32")
+    config = make_config(precision="auto")
+    assert config.precision == machine.fastest_precision()
+
+
+def test_auto_precision_follows_the_onednn_isa_limit(monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert machine.fastest_precision() == "float32"  # no GPU on the test machines
+
+
+def test_describe_records_the_cpu_kind():
+    described = machine.describe()
+    assert set(described) >= {"cpu", "isa", "cores", "native_bf16", "gpus", "tensorflow", "onednn"}
+    assert set(described["isa"]) == set(machine.ISA_FLAGS) & machine.cpu_flags() and described["cores"] >= 1
+    assert described["native_bf16"] == machine.native_bf16()
+
+
+def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_path):
+    first = make_config(gan="lsgan", run_dir=str(tmp_path), precision="mixed_bfloat16")
+    (tmp_path / "config.json").write_text(first.to_json())
+    training.check_run_dir(make_config(gan="lsgan", run_dir=str(tmp_path), precision="float32"), tmp_path)
+    with pytest.raises(ConfigError, match=r"other settings: l1=1.0 \(run: 100.0\)"):
+        training.check_run_dir(make_config(gan="lsgan", l1=1.0, run_dir=str(tmp_path)), tmp_path)
+
+
+@pytest.mark.parametrize("given", [{"heldout_every": 10}, {"heldout_every": -1, "heldout": "photos"},
+                                   {"heldout_every": 5, "heldout": "photos", "task": "generate",
+                                    "experiment": "mlp_gan_mnist"}])
+def test_heldout_scores_need_a_colorization_run_and_a_folder(given):
+    with pytest.raises(ConfigError, match="heldout_every"):
+        make_config(**given)
