@@ -8,7 +8,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import benchmark, networks, training
+from tf_colorgan import benchmark, machine, networks, training
 from tf_colorgan.config import Config
 
 
@@ -58,6 +58,8 @@ def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
     assert all(p["cached_images_per_second"] > 0 and p["decoding_images_per_second"] > 0 for p in measured["pipeline"])
     assert [e["photo"] for e in measured["export"]] == ["320x240"] and measured["export"][0]["ms"] > 0
     assert measured["machine"]["tensorflow"] == tf.__version__
+    assert measured["machine"]["isa"] == [flag for flag in machine.ISA_FLAGS if flag in machine.cpu_flags()]
+    assert f"native bfloat16: {machine.native_bf16()}" in benchmark.format_result(measured)
 
 
 def test_unknown_variant_is_refused_with_the_choices():

@@ -1,5 +1,6 @@
 """The serving SavedModel, loaded the way a server does: a fresh process that imports only TensorFlow."""
 
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,9 @@ FRESH_PROCESS = textwrap.dedent("""
     print("tf_colorgan" in sys.modules)
 """)
 
+# TensorFlow's saved_model_cli, installed beside this interpreter (a venv's python run without activating the venv
+# has no such script on PATH)
+SAVED_MODEL_CLI = str(pathlib.Path(sys.executable).parent / "saved_model_cli")
 PHOTOS = ["coffee.jpg", "grace_hopper.jpg"]  # 512 x 341 and 437 x 512: neither square nor 256
 
 
@@ -96,14 +100,14 @@ def test_colorize_of_a_gray_ab_prediction_returns_the_gray_photo():
 def test_tensorflow_serving_tools_read_and_run_the_export(deterministic_export, tmp_path):
     """`saved_model_cli show` and `saved_model_cli run` (TensorFlow Serving's own checks) on a real photo."""
     _, path = deterministic_export
-    shown = subprocess.run(["saved_model_cli", "show", "--dir", str(path), "--tag_set", "serve",
+    shown = subprocess.run([SAVED_MODEL_CLI, "show", "--dir", str(path), "--tag_set", "serve",
                             "--signature_def", "serving_default"], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "inputs['images']" in shown.stdout and "outputs['colorized']" in shown.stdout
     assert shown.stdout.count("DT_UINT8") == 2 and shown.stdout.count("shape: (-1, -1, -1, 3)") == 2
     photo = read_photo("chelsea.jpg").numpy()
     np.save(tmp_path / "photo.npy", photo)
-    ran = subprocess.run(["saved_model_cli", "run", "--dir", str(path), "--tag_set", "serve", "--signature_def",
+    ran = subprocess.run([SAVED_MODEL_CLI, "run", "--dir", str(path), "--tag_set", "serve", "--signature_def",
                           "serving_default", "--inputs", f"images={tmp_path / 'photo.npy'}", "--outdir",
                           str(tmp_path / "out")], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr[-2000:]

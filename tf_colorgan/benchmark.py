@@ -27,7 +27,6 @@ import math
 import multiprocessing
 import os
 import pathlib
-import platform
 import resource
 import statistics
 import tempfile
@@ -234,21 +233,12 @@ def in_fresh_process(function, *args):
         return pool.apply(function, args)
 
 
-def machine():
-    import tensorflow as tf
-
-    gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-            for gpu in tf.config.list_physical_devices("GPU")]
-    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cpu": cpu, "cores": os.cpu_count(),
-            "gpus": gpus, "tensorflow": tf.__version__, "python": platform.python_version()}
-
-
 def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_images, export_sizes,
         agreement_steps=0):
     """All measurements; returns the JSON-serialisable result (see the module docstring)."""
-    result = {"machine": machine()}
+    from tf_colorgan import machine  # imports TensorFlow: in the parent process only once it measures
+
+    result = {"machine": {"date": datetime.datetime.now().isoformat(timespec="seconds"), **machine.describe()}}
     dtypes = sorted({"float32", *(p.removeprefix("mixed_") for p in precisions)})
     result["peak_gflops"] = {dtype: peak_gflops(dtype) for dtype in dtypes}
     result["training"] = []
@@ -288,8 +278,9 @@ def format_training(rows, header=True):
 def format_result(result):
     """The whole result as Markdown tables (the README's Performance section)."""
     m = result["machine"]
-    lines = [f"{m['date']}, {m['cpu']}, {m['cores']} cores, GPUs: {', '.join(m['gpus']) or 'none'}, "
-             f"TensorFlow {m['tensorflow']}", "", "| peak | conv GFLOP/s | matmul GFLOP/s |", "|---|---|---|"]
+    lines = [f"{m['date']}, {m['cpu']} ({' '.join(m['isa'])}; native bfloat16: {m['native_bf16']}), "
+             f"{m['cores']} cores, GPUs: {', '.join(m['gpus']) or 'none'}, TensorFlow {m['tensorflow']}, oneDNN "
+             + (", ".join(f"{k}={v}" for k, v in m["onednn"].items() if v) or "defaults"), "", "| peak | conv GFLOP/s | matmul GFLOP/s |", "|---|---|---|"]
     lines += [f"| {dtype} | {p['conv']:.0f} | {p['matmul']:.0f} |" for dtype, p in result["peak_gflops"].items()]
     lines += ["", format_training(result["training"]), "",
               "| input pipeline | cores | decoding images/s | cached images/s |", "|---|---|---|---|"]

@@ -19,8 +19,8 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import (callbacks, data, distribute, evaluation, export, gans, image_networks, metrics, networks,
-                         optimizers)
+from tf_colorgan import (callbacks, data, distribute, evaluation, export, gans, image_networks, machine, metrics,
+                         networks, optimizers)
 from tf_colorgan.config import Config, ConfigError
 
 UNIT_RANGE_ARCHS = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1]; the others used [-1, 1].
@@ -167,6 +167,9 @@ def run(config):
     if config.jit_compile and config.strategy != "default":
         logging.warning("--jit_compile applies on the default strategy only (see tf_colorgan.distribute); "
                         "ignored under --strategy=%s", config.strategy)
+    slow = machine.precision_warning(config.precision) if config.strategy != "tpu" else None
+    if slow:
+        logging.warning("%s", slow)
     run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
     check_run_dir(config, run_dir)
     split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir,
