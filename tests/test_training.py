@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import time
@@ -256,3 +257,25 @@ def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_pa
     # TensorBoard shows every step once: no gap (each step's points are flushed before its checkpoint), and the
     # points a killed process logged after its checkpoint give way to the resumed run's.
     assert tensorboard_curve(run_dir / "logs" / "steps", "d_loss")[0] == list(range(1, 101))
+
+
+def test_a_second_trainer_on_a_run_directory_in_use_is_refused_and_a_killed_ones_lock_is_gone(tmp_path):
+    run_dir = tmp_path / "run"
+    command = [sys.executable, str(ROOT / "train.py"), f"--run_dir={run_dir}", "--task=generate",
+               "--experiment=mlp_gan_mnist", "--dataset=fashion_mnist", "--image_every=1000", "--batch_size=16"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    first = subprocess.Popen([*command, "--steps=1000000"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        while not (run_dir / "config.json").exists() and first.poll() is None:
+            time.sleep(0.05)  # config.json is written once the run directory is held
+        second = subprocess.run([*command, "--steps=1000000"], env=env, capture_output=True, text=True,
+                                timeout=300)  # unrefused, it would train on: the timeout fails the test
+        assert first.poll() is None, "the first trainer ended early"
+    finally:
+        first.kill()
+        first.wait()
+    assert second.returncode == 2 and "Traceback" not in second.stderr
+    assert f"is in use by another trainer (pid {first.pid} on host {socket.gethostname()})" in second.stderr
+    resumed = subprocess.run([*command, "--steps=1"], env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]  # the killed trainer's lock went with it

@@ -13,7 +13,11 @@ Run directory layout:
     workers/        under a multi-worker strategy, the other workers' checkpoints, logs and samples
 """
 
+import contextlib
+import fcntl
+import os
 import pathlib
+import socket
 
 import keras
 import tensorflow as tf
@@ -106,6 +110,29 @@ def check_run_dir(config, run_dir):
                              "may change), or a new --run_dir.")
 
 
+@contextlib.contextmanager
+def holding(run_dir):
+    """Holds `run_dir/.lock` (an advisory `flock`, which the kernel releases when the process ends, killed or not)
+    for the block; a second trainer on the same directory gets one clear `ConfigError` naming the holder."""
+    path = pathlib.Path(run_dir) / ".lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise ConfigError(f"Invalid `run_dir`: '{run_dir}' is in use by another trainer ({lock.read().strip()}). "
+                              "Expected one trainer per run directory: wait for it to end or stop it (a stopped or "
+                              "killed trainer leaves no lock behind), or pass another --run_dir.") from None
+        lock.truncate(0)
+        lock.write(f"pid {os.getpid()} on host {socket.gethostname()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def restore_latest(model, run_dir, chief_run_dir=None):
     """Restores the step, both networks, their dropout seeds and both optimizers from the latest checkpoint in
     `chief_run_dir/checkpoints` (default `run_dir`), if any. Under a multi-worker strategy every worker restores
@@ -174,6 +201,12 @@ def run(config):
     check_run_dir(config, run_dir)
     split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir,
                                     colour_only=config.task == "colorize")
+    with holding(run_dir):  # after the checks that write nothing: a refused run leaves no trace
+        return train(config, strategy, run_dir, split)
+
+
+def train(config, strategy, run_dir, split):
+    """The body of `run` in a run directory held by this process."""
     (run_dir / "config.json").write_text(config.to_json())
     logging.info("Run %s with settings:\n%s", run_dir, config.to_json())
     keras.utils.set_random_seed(config.seed)
