@@ -1,5 +1,5 @@
-"""The image-generation networks against their specification (ORIGINAL.md section 1): shapes, parameter counts,
-output ranges, the DCGAN crop, batch-statistics BatchNorm and float32 outputs under mixed precision."""
+"""The image-generation networks against their specification (docs/original-code.md section 1): shapes, parameter
+counts, output ranges, the DCGAN crop, batch-statistics BatchNorm and float32 outputs under mixed precision."""
 
 import re
 

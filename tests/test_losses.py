@@ -70,7 +70,7 @@ def test_l1_and_l2_terms():
 
 
 def test_original_l2_is_262144_mse_at_batch_4_and_256_pixels():
-    """C3 of ORIGINAL.md: 0.5 * sum over 4 x 256 x 256 x 2 elements = 262,144 x MSE."""
+    """C3 of docs/original-code.md: 0.5 * sum over 4 x 256 x 256 x 2 elements = 262,144 x MSE."""
     target = tf.zeros([4, 256, 256, 2])
     prediction = tf.fill([4, 256, 256, 2], 0.1)
     ratio = losses.l2_loss(target, prediction) / losses.l2_loss(target, prediction, textbook=True)

@@ -1,4 +1,4 @@
-"""The three networks against their specification (ORIGINAL.md 2.2-2.4): shapes and parameter counts."""
+"""The three networks against their specification (docs/original-code.md 2.2-2.4): shapes and parameter counts."""
 
 import numpy as np
 import pytest

@@ -280,7 +280,8 @@ def format_result(result):
     m = result["machine"]
     lines = [f"{m['date']}, {m['cpu']} ({' '.join(m['isa'])}; native bfloat16: {m['native_bf16']}), "
              f"{m['cores']} cores, GPUs: {', '.join(m['gpus']) or 'none'}, TensorFlow {m['tensorflow']}, oneDNN "
-             + (", ".join(f"{k}={v}" for k, v in m["onednn"].items() if v) or "defaults"), "", "| peak | conv GFLOP/s | matmul GFLOP/s |", "|---|---|---|"]
+             + (", ".join(f"{k}={v}" for k, v in m["onednn"].items() if v) or "defaults"), "",
+             "| peak | conv GFLOP/s | matmul GFLOP/s |", "|---|---|---|"]
     lines += [f"| {dtype} | {p['conv']:.0f} | {p['matmul']:.0f} |" for dtype, p in result["peak_gflops"].items()]
     lines += ["", format_training(result["training"]), "",
               "| input pipeline | cores | decoding images/s | cached images/s |", "|---|---|---|---|"]

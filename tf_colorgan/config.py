@@ -3,7 +3,7 @@
 `make_config(**given)` builds it: the defaults below for colorization, or for `task="generate"` the experiment's
 preset (`tf_colorgan.presets`), then every value the user gave.
 
-Defaults are the values the report's colorization runs used (ORIGINAL.md section 5): size 256, batch 4, no
+Defaults are the values the report's colorization runs used (docs/original-code.md section 5): size 256, batch 4, no
 jitter, transposed convolutions, L1 weight 100, L2 0, GAN weight 1, and per objective the learning rate and
 optimiser of table 2.7: GAN and LSGAN Adam 1e-4, EBGAN Adam 1e-3 with margin 80, WGAN RMSProp 5e-5 with clipping
 at 0.005 and 5 critic updates (100 while step < 10 or step % 500 == 0). WGAN-GP (not in the report) uses the

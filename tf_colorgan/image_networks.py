@@ -1,4 +1,4 @@
-"""The generators and discriminators of the report's image-generation experiments (ORIGINAL.md section 1).
+"""The generators and discriminators of the report's image-generation experiments (docs/original-code.md section 1).
 
 Before the colorization study the report trained five GANs to generate images from noise z [B, z_dim]:
 

@@ -3,7 +3,7 @@
 Contract: discriminator losses are named `<objective>_discriminator_loss(real, fake)` and generator losses
 `<objective>_generator_loss(fake)`, where `real` and `fake` are the discriminator's outputs for real and generated
 data; outputs of any shape are accepted (a PatchGAN map [B, 30, 30, 1], a vector [B], a scalar) and every loss
-is a float32 scalar. Keyword arguments select the original code's forms (ORIGINAL.md 2.5 and 1.1-1.5) where it
+is a float32 scalar. Keyword arguments select the original code's forms (docs/original-code.md 2.5 and 1.1-1.5) where it
 made an odd but deliberate choice; `textbook=True` (or the defaults, for the least-squares losses) gives the
 textbook form.
 

@@ -1,6 +1,6 @@
 """The three networks of the colorization study, layer by layer as the original code built them.
 
-* `unet_generator`: the pix2pix U-Net that maps L' [B, S, S, 1] to ab' [B, S, S, 2] (ORIGINAL.md 2.2).
+* `unet_generator`: the pix2pix U-Net that maps L' [B, S, S, 1] to ab' [B, S, S, 2] (docs/original-code.md 2.2).
 * `patch_discriminator`: the 70x70 PatchGAN on concat(L', ab') -> logits [B, S/8 - 2, S/8 - 2, 1] (2.3).
 * `energy_discriminator`: the EBGAN auto-encoder on ab' only -> reconstruction [B, S, S, 2] (2.4).
 
@@ -144,7 +144,7 @@ DECODER_FILTERS = (512, 512, 512, 512, 256, 128, 128)  # dec1..dec7; dec7 is 128
 
 
 def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="generator"):
-    """The U-Net generator L' -> ab' of the original `pix2pix.netG` (ORIGINAL.md 2.2).
+    """The U-Net generator L' -> ab' of the original `pix2pix.netG` (docs/original-code.md 2.2).
 
     Encoder g_enc1..8: conv k4 s2, BN (not on enc1), lrelu(0.2); 256 -> 1 pixels, widths 64-128-256-512 x5.
     Decoder g_dec1..7: up x2, BN, ReLU; widths 512 x4, 256, 128, 128; dropout 0.5 after dec1 only; the input of
@@ -193,7 +193,7 @@ def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="gen
 
 
 def patch_discriminator(size=256, norm="batch", name="discriminator"):
-    """The 70x70 PatchGAN of the original `pix2pix.netD` on concat(L', ab') (ORIGINAL.md 2.3).
+    """The 70x70 PatchGAN of the original `pix2pix.netD` on concat(L', ab') (docs/original-code.md 2.3).
 
     d_conv1 64 k4 s2 lrelu; d_conv2 128 k4 s2, d_conv3 256 k4 s2, d_conv4 512 k4 s1 (pad 1, VALID), each
     with normalisation and lrelu; d_conv5 1 k4 s1 (pad 1, VALID), no activation. No biases.
@@ -233,7 +233,7 @@ def patch_discriminator(size=256, norm="batch", name="discriminator"):
 
 
 def energy_discriminator(size=256, name="discriminator"):
-    """The EBGAN auto-encoder discriminator of the original `pix2pix.energyNetD` (ORIGINAL.md 2.4).
+    """The EBGAN auto-encoder discriminator of the original `pix2pix.energyNetD` (docs/original-code.md 2.4).
 
     It sees ab' only (not L'). TF1 contrib-layer conventions: Glorot-uniform kernels; k4 s2 "same"; BatchNorm
     with epsilon 1e-3, an offset and no scale, always on batch statistics; a bias only where there is no
