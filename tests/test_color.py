@@ -255,13 +255,3 @@ def test_invalid_denormalize_inputs_and_dtypes_raise():
     with pytest.raises(TypeError, match="floating-point"):
         rgb_to_lab(np.zeros((2, 3), np.uint8))
 
-
-def test_matches_tensorflow_io_if_available():
-    try:
-        tfio = pytest.importorskip("tensorflow_io", exc_type=ImportError)
-        tfio_rgb_to_lab = tfio.experimental.color.rgb_to_lab
-    except Exception as e:  # Native ops can fail to load under a newer TF.
-        pytest.skip(f"tensorflow_io unusable with TF {tf.__version__}: {e!r}")
-    rgb = _random_rgb(n=2000).reshape(1, -1, 5, 3)  # tfio documents 3/4-D.
-    dev = _max_dev(rgb_to_lab(rgb), tfio_rgb_to_lab(rgb).numpy())
-    assert np.all(dev < 0.5), dev

@@ -103,6 +103,20 @@ def test_gradient_penalty_of_a_linear_critic_is_exact_whatever_the_interpolation
     assert float(penalty) == pytest.approx(9.0, rel=1e-6)
 
 
+def test_gradient_penalty_of_a_linear_patch_critic_penalises_the_patch_mean():
+    """A critic with a map of 3 patches scoring 1, 2 and 3 times sum(x): the per-sample score (the map's mean, what
+    the Wasserstein losses average) is 2 sum(x), slope 2 on each of the 4 inputs, norm 4, penalty (4 - 1)^2 = 9.
+    (The gradient of the map's sum would have slope 6, norm 12 and penalty 121.)"""
+    real = tf.random.normal([3, 2, 2, 1], seed=1)
+    fake = tf.random.normal([3, 2, 2, 1], seed=2)
+
+    def critic(x):
+        total = tf.reduce_sum(x, axis=[1, 2, 3])
+        return tf.stack([total, 2.0 * total, 3.0 * total], axis=1)[:, :, tf.newaxis, tf.newaxis]  # [B, 3, 1, 1]
+
+    assert float(losses.gradient_penalty(critic, real, fake, seed=[1, 2])) == pytest.approx(9.0, rel=1e-6)
+
+
 def test_gradient_penalty_interpolates_per_sample_with_uniform_weights():
     """A critic C(x) = sum(x^2) / 2 has gradient x_hat, so the slope reveals each sample's own weight e."""
     real, fake = tf.ones([256, 1]), tf.zeros([256, 1])

@@ -120,12 +120,15 @@ def gradient_penalty(critic, real, fake, seed, epsilon=1e-10):
     Formula:
     ```
     x_hat = e real + (1 - e) fake,  e ~ U(0, 1) of shape [B, 1, ..., 1]
-    penalty = mean_B((sqrt(sum_{non-batch axes} (dC/dx_hat)^2 + epsilon) - 1)^2)
+    C(x_hat)_i = mean of sample i's critic outputs (the patch mean of a PatchGAN's 30 x 30 map)
+    penalty = mean_B((sqrt(sum_{non-batch axes} (dC(x_hat)_i/dx_hat_i)^2 + epsilon) - 1)^2)
     ```
-    The epsilon keeps the gradient of the norm finite where dC/dx_hat = 0.
+    The penalised value is the per-sample score that the Wasserstein losses average (mean over the map), so the
+    critic is held near slope 1 in the units of its loss; penalising the gradient of the map's sum would hold the
+    mean near slope 1/900 on the 30 x 30 map. The epsilon keeps the gradient of the norm finite where the slope is 0.
 
     Args:
-        critic: a function x -> critic output (any shape with batch first).
+        critic: a function x -> critic output, [B] or [B, ...] (a map, averaged per sample).
         real: float tensor [B, ...] of real inputs.
         fake: float tensor [B, ...] of generated inputs, same shape.
         seed: stateless seed (int [2]) of e. On several tf.distribute replicas e is drawn for the global batch
@@ -140,7 +143,8 @@ def gradient_penalty(critic, real, fake, seed, epsilon=1e-10):
     x_hat = e * real + (1.0 - e) * fake
     with tf.GradientTape() as tape:
         tape.watch(x_hat)
-        score = tf.reduce_sum(_f32(critic(x_hat)))
+        scores = _f32(critic(x_hat))
+        score = tf.reduce_sum(tf.reduce_mean(scores, axis=tf.range(1, tf.rank(scores))))  # sum of per-sample means
     gradients = tape.gradient(score, x_hat, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     axes = tf.range(1, tf.rank(gradients))
     slopes = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + epsilon)
