@@ -11,7 +11,7 @@ FAKE = tf.constant([10.0, 4.4, -5.5, 3.6])
 
 # (loss, arguments, expected): values computed by hand (numpy, float64) from the formulas in the docstrings.
 CASES = [
-    (losses.gan_discriminator_loss, (REAL, FAKE), {}, 5.8337512),  # float32 1 - s(10): 5.833866 in float64
+    (losses.gan_discriminator_loss, (REAL, FAKE), {}, 5.833865892),  # 1 - s(10) as s(-10): no float32 cancellation
     (losses.gan_discriminator_loss, (REAL, FAKE), {"textbook": True}, 5.833865892),
     (losses.gan_generator_loss, (FAKE,), {}, 1.385820880),
     (losses.gan_generator_loss, (FAKE,), {"textbook": True}, 1.385820880),
@@ -155,3 +155,25 @@ def test_pullaway_term_as_the_original_coded_it():
     codes = tf.constant([[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [0.0]], [[0.0], [1.0]]]])  # [2, 2, 2, 1]
     # sample 0: rows (1, 1) and (0, 0) -> sum of Gram entries 4; sample 1: (1, 0), (0, 1) -> 2. (6 - 2) / 2 = 2.
     assert float(losses.pullaway_term(codes, textbook=False)) == pytest.approx(2.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("fake_logit", [30.0, 16.0, -5.0])
+def test_gan_discriminator_loss_stays_finite_and_exact_in_a_graph_for_a_confident_discriminator(fake_logit):
+    """log(1 - s(x) + 1e-12) for x = 30: traced, TF's optimizer once regrouped it to log((1 + 1e-12) - s(x)) =
+    log(0) = inf. Traced and eager agree, and both equal the formula in float64 to 2e-4: TF's float32 sigmoid is a
+    rational approximation, about 0.1% off on outputs near 1e-13, which moves log(s + 1e-12) by up to ~1e-4."""
+    real, fake = tf.constant([[5.0]]), tf.constant([[fake_logit]])
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    expected = -(np.log(sigmoid(5.0) + 1e-12) + np.log(1.0 - sigmoid(np.float64(fake_logit)) + 1e-12))
+    eager, traced = (float(loss(real, fake)) for loss in (losses.gan_discriminator_loss,
+                                                          tf.function(losses.gan_discriminator_loss)))
+    assert traced == pytest.approx(eager, rel=1e-6) and eager == pytest.approx(expected, abs=2e-4)
+
+    @tf.function
+    def gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = losses.gan_discriminator_loss(real, x)
+        return tape.gradient(value, x)
+
+    assert np.isfinite(gradient(fake).numpy()).all()

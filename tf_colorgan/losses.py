@@ -44,7 +44,10 @@ def gan_discriminator_loss(real, fake, textbook=False, epsilon=EPSILON):
     real, fake = _f32(real), _f32(fake)
     if textbook:
         return tf.reduce_mean(tf.nn.softplus(-real)) + tf.reduce_mean(tf.nn.softplus(fake))
-    return tf.reduce_mean(-(tf.math.log(tf.sigmoid(real) + epsilon) + tf.math.log(1.0 - tf.sigmoid(fake) + epsilon)))
+    # 1 - s(fake) as s(-fake), which is exact where s(fake) rounds to 1: written as (1 - s) + eps, TensorFlow's graph
+    # optimizer regroups the sum to (1 + eps) - s, which is 0 in float32 for logits above ~17 (log(0): an infinite
+    # loss and NaN weights, met at step 537 of a colorization run)
+    return tf.reduce_mean(-(tf.math.log(tf.sigmoid(real) + epsilon) + tf.math.log(tf.sigmoid(-fake) + epsilon)))
 
 
 def gan_generator_loss(fake, textbook=False, epsilon=EPSILON):

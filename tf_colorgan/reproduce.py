@@ -28,9 +28,9 @@ import sys
 import time
 
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 
-from tf_colorgan import evaluation, figure5, machine, metrics, study, training
+from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, study, training
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
 CONFIGURATIONS = {  # name: (gan, l1, l2, learning rate as run)
@@ -122,8 +122,16 @@ def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray
         gan, l1, l2, lr = CONFIGURATIONS[name]
         config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, **settings)
         configs[name] = dataclasses.replace(config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
+    stopped = {}
     for name, config in configs.items():
-        train_and_record(name, config, results_dir, command)
+        try:
+            train_and_record(name, config, results_dir, command)
+        except callbacks.NonFiniteLossError as error:  # the others still train; a rerun resumes this one
+            logging.error("%s: %s", name, error)
+            stopped[name] = str(error)
+    if stopped:
+        raise callbacks.NonFiniteLossError(f"Not compared: {stopped}. Rerun the command to resume them from their "
+                                           "last checkpoints (with other batches: the data order follows the step).")
     run_dirs = [config.run_dir for config in configs.values()]
     if figure == 7:
         return evaluation.compare(run_dirs, true_gray_dir, out, true_gray=True)
