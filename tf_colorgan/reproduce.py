@@ -5,9 +5,9 @@
     python -m tf_colorgan.reproduce --figure=6 --dataset=data/photos/train --heldout=data/photos/heldout \\
         --true_gray_dir=data/photos/solvay --steps=1000 --precision=auto --results_dir=results/figure6   # the study
 
-The configurations are those of the report's Figure 6 (docs/original-code.md 2.7): GAN, LSGAN, EBGAN and WGAN, each with
-(L1 = 100, L2 = 0) and (L1 = 0, L2 = 1), with the learning rates of the ProjectReport table (GAN-L2 2e-5, the
-argparse default it ran with). Runs land in `--models_dir/<dataset>_<gan>_l1-<l1>_l2-<l2>` and resume like any
+The configurations are those of the report's Figure 6 (docs/original-code.md 2.7): GAN, LSGAN, EBGAN and WGAN,
+each with (L1 = 100, L2 = 0) and (L1 = 0, L2 = 1), with the learning rates of the ProjectReport table (GAN-L2
+2e-5, the argparse default it ran with). Runs land in `--models_dir/<dataset>_<gan>_l1-<l1>_l2-<l2>` and resume like any
 train.py run: the same command again continues every configuration from its checkpoint. With `--heldout` each
 run scores its generator on that folder every `--heldout_every` steps (TensorBoard `heldout/<metric>`).
 
@@ -156,6 +156,9 @@ def main(argv):
                   flag.heldout, flag.heldout_every, flag.results_dir, command, precision=flag.precision, **settings)
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
+    except callbacks.NonFiniteLossError as error:
+        logging.error("%s", error)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

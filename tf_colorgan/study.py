@@ -173,8 +173,8 @@ def regrid(comparison_dir, path, true_gray):
         return np.stack([np.asarray(Image.open(comparison_dir / "images" / name / f"{i}.png")) for i in range(count)])
 
     columns = {label: load(report.slug(label)) for label in results["models"]}
-    truths = None if true_gray else load("truth")
-    report.figure(path, truths if truths is not None else columns[GRAY], columns, true_gray, dpi=FIGURE_DPI)
+    truths = columns[GRAY] if true_gray else load("truth")  # true gray: rows only, no truth column is drawn
+    report.figure(path, truths, columns, true_gray, dpi=FIGURE_DPI)
 
 
 def plot_curves(records, results, path):
