@@ -48,19 +48,23 @@ HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
 
 def train_and_record(name, config, results_dir=None, command=None):
-    """Trains (or resumes) one configuration; appends this process's segment (steps, seconds, precision,
-    machine) to `run_dir/segments.json`; with `results_dir`, writes `<results_dir>/runs/<name>.json`."""
+    """Trains (or resumes) one configuration; appends this process's segment (checkpointed steps, seconds,
+    precision, machine) to `run_dir/segments.json`, also when training stops on an error; with `results_dir`,
+    writes `<results_dir>/runs/<name>.json` once the configuration has trained to its budget."""
     run_dir = pathlib.Path(config.run_dir)
     first = evaluation.checkpointed_step(run_dir)
     began = time.monotonic()
-    model = training.run(config)
-    path = run_dir / "segments.json"
-    segments = json.loads(path.read_text()) if path.exists() else []
-    if model.step > first:
-        segments.append({"from_step": first, "to_step": model.step, "seconds": round(time.monotonic() - began, 1),
-                         "precision": config.precision, "date": datetime.date.today().isoformat(),
-                         "machine": machine.describe(), "command": command})
-        path.write_text(json.dumps(segments, indent=2))
+    try:
+        training.run(config)
+    finally:  # a run stopped by an error is recorded up to its last checkpoint, which a rerun resumes
+        path = run_dir / "segments.json"
+        segments = json.loads(path.read_text()) if path.exists() else []
+        last = evaluation.checkpointed_step(run_dir)
+        if last > first:
+            segments.append({"from_step": first, "to_step": last, "seconds": round(time.monotonic() - began, 1),
+                             "precision": config.precision, "date": datetime.date.today().isoformat(),
+                             "machine": machine.describe(), "command": command})
+            path.write_text(json.dumps(segments, indent=2))
     if results_dir:
         record = run_record(name, config, segments)
         out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
