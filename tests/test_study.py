@@ -63,8 +63,9 @@ RESULTS = ROOT / "results" / "figure6"
 
 
 def readme_section(title):
+    """The README's section whose heading starts with `title`, up to the next section."""
     text = (ROOT / "README.md").read_text()
-    start = text.index(f"\n## {title}\n")
+    start = text.index(f"\n## {title}")
     end = text.find("\n## ", start + 1)
     return text[start:end if end > 0 else None]
 
