@@ -73,9 +73,8 @@ class StepLogger(keras.callbacks.Callback):
     training: the first point includes tracing) divided by the steps in between, everything the process did
     included (sample grids, held-out scores, checkpoints). Every `image_every` steps and at the end it writes
     `render(generator)` as the TensorBoard image "samples" and as `samples_dir/step_<step>.png`, without advancing
-    the generator's dropout seeds. Each write is
-    on disk when it returns (`as_default` flushes as it closes), so a checkpoint is never ahead of the curves and a
-    killed run resumes without a gap in them.
+    the generator's dropout seeds. Each write is on disk when it returns (`as_default` flushes as it closes), so a
+    checkpoint is never ahead of the curves and a killed run resumes without a gap in them.
 
     Args:
         log_dir: TensorBoard directory.
