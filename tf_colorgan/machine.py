@@ -17,11 +17,16 @@ NATIVE_BF16 = ("avx512_bf16", "amx_bf16")
 BF16_ISA_LIMITS = ("ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX10")
 
 
+def cpuinfo(key):
+    """The value of the first `key` line of /proc/cpuinfo ("flags", "model name"), None where there is none."""
+    path = pathlib.Path("/proc/cpuinfo")
+    lines = path.read_text().splitlines() if path.exists() else []
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), None)
+
+
 def cpu_flags():
     """The CPU's feature flags (the `flags` line of /proc/cpuinfo), an empty set where there is none."""
-    cpuinfo = pathlib.Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
-    return set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
+    return set((cpuinfo("flags") or "").split())
 
 
 def native_bf16(flags=None, isa_limit=None):
@@ -63,11 +68,8 @@ def describe():
     """A JSON-serialisable description of this machine, recorded beside every measurement."""
     import tensorflow as tf
 
-    cpuinfo = pathlib.Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
     flags = cpu_flags()
-    return {"cpu": next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
-                        platform.processor()),
+    return {"cpu": cpuinfo("model name") or platform.processor(),
             "isa": [flag for flag in ISA_FLAGS if flag in flags], "cores": os.cpu_count(),
             "native_bf16": native_bf16(flags), "gpus": [name for name, _ in gpus()],
             "tensorflow": tf.__version__, "python": platform.python_version(),

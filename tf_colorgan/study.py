@@ -111,10 +111,10 @@ def analyse(results, records):
     claims = {"a_colourfulness": {"per_configuration": colour, "truth": results["truth"]}}
     if "ebgan_l1" in labels:
         ebgan = per_image(results, labels["ebgan_l1"], "colourfulness")
+        differences = {label: ebgan - per_image(results, label, "colourfulness")
+                       for label in [GRAY, *labels.values()] if label != labels["ebgan_l1"]}
         claims["a_colourfulness"]["ebgan_l1_minus"] = {
-            label: {"mean": float(np.mean(ebgan - per_image(results, label, "colourfulness"))),
-                    "ci95": metrics.bootstrap_ci(ebgan - per_image(results, label, "colourfulness"))}
-            for label in [GRAY, *labels.values()] if label != labels["ebgan_l1"]}
+            label: {"mean": float(np.mean(d)), "ci95": metrics.bootstrap_ci(d)} for label, d in differences.items()}
     claims["b_ranks"] = {
         name: {label: {"mean": summary[label][name]["mean"], "ci95": summary[label][name]["ci95"], **ranked}
                for label, ranked in paired_bootstrap({label: per_image(results, label, name)
