@@ -1,13 +1,14 @@
 """python -m tf_colorgan.reproduce: the report's configurations, trained and compared (two of them, briefly)."""
 
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 from PIL import Image
 
-from tf_colorgan import machine, reproduce
+from tf_colorgan import machine, reproduce, study
 from tf_colorgan.config import ConfigError
 
 
@@ -18,7 +19,7 @@ def test_configurations_are_the_reports_eight_with_their_learning_rates():
     assert reproduce.CONFIGURATIONS["ebgan_l1"][3] == 1e-3 and reproduce.CONFIGURATIONS["wgan_l2"][3] == 5e-5
 
 
-def test_two_configurations_train_are_compared_and_published(tmp_path):
+def test_two_configurations_train_are_recorded_and_published_from_their_records_alone(tmp_path):
     from sklearn.datasets import load_sample_image
 
     heldout, gray = tmp_path / "heldout", tmp_path / "gray"
@@ -32,29 +33,40 @@ def test_two_configurations_train_are_compared_and_published(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tf_colorgan.reproduce", "--figure=6", "--dataset=sample", "--steps=1",
          "--only=lsgan_l1,wgan_l2", "--n_critic_warmup=1", f"--models_dir={tmp_path / 'runs'}",
-         f"--out={tmp_path / 'out'}", f"--heldout={heldout}", "--heldout_every=1", f"--true_gray_dir={gray}",
+         f"--heldout={heldout}", "--heldout_every=1", f"--true_gray_dir={gray}",
          f"--results_dir={results}", "--precision=auto"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert runs == ["sample_lsgan_l1-100_l2-0", "sample_wgan_l1-0_l2-1"]
     config = json.loads((tmp_path / "runs" / "sample_wgan_l1-0_l2-1" / "config.json").read_text())
     assert (config["lr"], config["steps"], config["precision"]) == (5e-5, 1, machine.fastest_precision())
-    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    metrics = json.loads((results / "metrics.json").read_text())
     assert list(metrics["models"]) == ["Gray (ab = 0)", "LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"]
     assert metrics["protocol"]["images"] == 2 and metrics["protocol"]["dataset"] == str(heldout)
-    assert json.loads((tmp_path / "out" / "figure7" / "metrics.json").read_text())["protocol"]["true_gray"]
-    # each configuration's record: one segment of one step on this machine, curves at steps 0 and 1
+    assert json.loads((results / "figure7_metrics.json").read_text())["protocol"]["true_gray"]
+    # each configuration's record: one segment of one step on this machine, curves at steps 0 and 1, the
+    # per-photo scores of both figures and its outputs (two 256 x 256 photos side by side)
     record = json.loads((results / "runs" / "wgan_l2.json").read_text())
     assert record["steps"] == 1 and record["heldout"]["step"] == [0, 1] and len(record["heldout"]["ab_l1"]) == 2
     assert [(s["from_step"], s["to_step"]) for s in record["segments"]] == [(0, 1)]
     assert record["segments"][0]["machine"]["cpu"] and record["losses"]["step"] == [1]
+    assert record["scores"]["figure6"]["per_image"] == metrics["models"]["WGAN L1=0 L2=1"]["per_image"]
+    assert set(record["scores"]["figure7"]["per_image"][0]) == {"colourfulness", "colourfulness_abs"}
+    assert Image.open(results / "runs" / "wgan_l2_figure6.jpg").size == (2 * 256, 256)
     published = sorted(p.name for p in results.iterdir())
-    assert published == ["analysis.json", "figure6.png", "figure7.png", "figure7_metrics.json", "learning_curves.png",
-                         "losses.png", "metrics.csv", "metrics.json", "runs", "table.md", "timing.csv"]
+    assert published == ["analysis.json", "figure6.png", "figure7.png", "figure7_metrics.csv", "figure7_metrics.json",
+                         "learning_curves.png", "losses.png", "metrics.csv", "metrics.json", "runs", "table.md",
+                         "timing.csv"]
     assert len((results / "table.md").read_text().splitlines()) == 2 + 3
     analysis = json.loads((results / "analysis.json").read_text())
     assert set(analysis["b_ranks"]["dcf"]) == {"LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"}
     assert sum(p.stat().st_size for p in results.rglob("*") if p.is_file()) < 10 << 20  # small files only
+
+    # the records alone rebuild the publication: the runs (checkpoints, exports) are no longer needed
+    shutil.rmtree(tmp_path / "runs")
+    (results / "metrics.json").unlink()
+    study.publish(results, {"figure6": heldout, "figure7": gray})
+    assert json.loads((results / "metrics.json").read_text()) == metrics
 
 
 @pytest.mark.parametrize("kwargs, message", [({"figure": 5}, "Expected 6 or 7"),
@@ -62,5 +74,5 @@ def test_two_configurations_train_are_compared_and_published(tmp_path):
                                              ({"figure": 6, "only": ["gan_l3"]}, "Received: \\['gan_l3'\\]")])
 def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
     with pytest.raises(ConfigError, match=message):
-        reproduce.reproduce(dataset="sample", models_dir=tmp_path, out=tmp_path / "out", **kwargs)
+        reproduce.reproduce(dataset="sample", models_dir=tmp_path, **kwargs)
     assert list(tmp_path.iterdir()) == []

@@ -84,3 +84,12 @@ def test_every_figure_the_readme_embeds_exists():
     assert any(path.startswith("results/figure6/") for path in embedded)
     for path in embedded:
         assert (ROOT / path).is_file(), path
+
+
+def test_a_strip_of_photos_round_trips_and_a_wrong_count_is_refused(tmp_path):
+    photos = np.stack([np.full((8, 8, 3), value, np.uint8) for value in (0, 128, 255)])
+    study.write_strip(tmp_path / "strip.jpg", photos)
+    # JPEG of flat 8 x 8 blocks: a flat block's DC coefficient is quantised to within a level or so
+    np.testing.assert_allclose(study.read_strip(tmp_path / "strip.jpg", 3), photos, atol=2)
+    with pytest.raises(ValueError, match=r"Expected 2 square photos side by side, 8 x 16. Received: shape \(8, 24\)"):
+        study.read_strip(tmp_path / "strip.jpg", 2)

@@ -25,6 +25,7 @@ from tf_colorgan import callbacks, classifier_distance, color, data, digits, gan
 from tf_colorgan.config import Config, ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
+GRAY = "Gray (ab = 0)"  # the label of the gray baseline (ab = 0) in every comparison
 
 
 def lab_round_trip(rgb, size):
@@ -148,45 +149,65 @@ def colourfulness_both(image):
     return {"colourfulness": metrics.colourfulness(image), "colourfulness_abs": metrics.colourfulness(image, True)}
 
 
+def export_outputs(run_dir, images, batch_size=4):
+    """uint8 [N, S, S, 3]: `images` (uint8 [N, S, S, 3]) colorized by the run's export, `batch_size` at a time."""
+    colorize = tf.saved_model.load(str(pathlib.Path(run_dir) / "export")).signatures["serving_default"]
+    return np.concatenate([colorize(images=images[i:i + batch_size])["colorized"].numpy()
+                           for i in range(0, len(images), batch_size)])
+
+
+def score(outputs, truths, true_gray=False):
+    """Per-image scores of uint8 outputs [N, H, W, 3]: every `metrics.image_metrics` value against the truths, or
+    with `true_gray` (no colour original) the colourfulness in both forms."""
+    if true_gray:
+        return [colourfulness_both(image) for image in outputs]
+    return [metrics.image_metrics(o, t) for o, t in zip(outputs, truths)]
+
+
+def comparison(dataset, truths, models, true_gray=False, batch_size=4):
+    """The metrics.json dict of a comparison on `truths` (uint8 [N, S, S, 3], the images of `dataset`).
+
+    Args:
+        models: {label: (run, per-image scores from `score`)}, the gray baseline first ("baseline" as its run).
+
+    Returns:
+        {"protocol", "models": {label: {"run", "summary" (`metrics.summarize`), "per_image"}}, and unless
+        `true_gray` "truth": the colourfulness of the true images}.
+    """
+    size = truths.shape[1]
+    results = {"protocol": {"dataset": str(dataset), "images": len(truths),
+                            "resize": f"Lab AREA resize to {size}x{size}", "truth_round_tripped_through_lab": True,
+                            "rgb": "uint8", "batch_size": batch_size, "true_gray": true_gray},
+               "models": {label: {"run": run, "summary": metrics.summarize(per_image), "per_image": per_image}
+                          for label, (run, per_image) in models.items()}}
+    if not true_gray:
+        results["truth"] = metrics.summarize([colourfulness_both(image) for image in truths])
+    return results
+
+
 def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4):
     """Colorizes one evaluation set with several runs' exports and scores each against the truth.
 
-    Writes into `out_dir`: metrics.json and metrics.csv (per model and for the gray baseline: mean, std and
-    bootstrap 95% interval over images of every `metrics.image_metrics` value, plus the protocol and, under
-    "truth", the colourfulness of the true images), figure.png (the report's Figure 6 layout:
-    a row per image, columns input, each model, truth) and index.html (the table and every image). With
-    `true_gray` the photos have no colour original: only the input and the outputs, scored by colourfulness.
+    Writes into `out_dir`: metrics.json and metrics.csv (`comparison`: per model and for the gray baseline, mean,
+    std and bootstrap 95% interval over images of every `metrics.image_metrics` value, plus the protocol and,
+    under "truth", the colourfulness of the true images), figure.png (the report's Figure 6 layout: a row per
+    image, columns input, each model, truth) and index.html (the table and every image). With `true_gray` the
+    photos have no colour original: only the input and the outputs, scored by colourfulness.
 
     Returns:
         The metrics dict written to metrics.json.
     """
     from tf_colorgan import report  # report draws with matplotlib: imported only here
 
-    out_dir = pathlib.Path(out_dir)
     truths = evaluation_images(dataset, size, count, data_dir)
-    columns = {"Gray (ab = 0)": gray_baseline(truths)}
-    configs = {}
+    columns = {GRAY: gray_baseline(truths)}
+    runs = {GRAY: "baseline"}
     for run_dir in map(pathlib.Path, run_dirs):
-        config = Config.from_json((run_dir / "config.json").read_text())
-        colorize = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
-        outputs = [colorize(images=truths[i:i + batch_size])["colorized"].numpy()
-                   for i in range(0, len(truths), batch_size)]
-        label = model_label(config)
+        label = model_label(Config.from_json((run_dir / "config.json").read_text()))
         if label in columns:
             label = f"{label} ({run_dir.name})"
-        columns[label], configs[label] = np.concatenate(outputs), str(run_dir)
-    results = {"protocol": {"dataset": dataset, "images": len(truths), "resize": f"Lab AREA resize to {size}x{size}",
-                            "truth_round_tripped_through_lab": True, "rgb": "uint8", "batch_size": batch_size,
-                            "true_gray": true_gray},
-               "models": {}}
-    for label, outputs in columns.items():
-        if true_gray:
-            per_image = [colourfulness_both(image) for image in outputs]
-        else:
-            per_image = [metrics.image_metrics(o, t) for o, t in zip(outputs, truths)]
-        results["models"][label] = {"run": configs.get(label, "baseline"), "summary": metrics.summarize(per_image),
-                                    "per_image": per_image}
-    if not true_gray:
-        results["truth"] = metrics.summarize([colourfulness_both(image) for image in truths])
+        columns[label], runs[label] = export_outputs(run_dir, truths, batch_size), str(run_dir)
+    models = {label: (runs[label], score(outputs, truths, true_gray)) for label, outputs in columns.items()}
+    results = comparison(dataset, truths, models, true_gray, batch_size)
     report.write(out_dir, results, truths, columns, true_gray)
     return results

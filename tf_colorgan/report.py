@@ -29,10 +29,12 @@ def write_images(out_dir, name, images):
 
 
 def figure(path, truths, columns, true_gray, dpi=120):
-    """Rows: images; columns: input L, each model (titled with its label), then the truth (not for true gray)."""
-    inputs = next(iter(columns.values())) if true_gray else columns["Gray (ab = 0)"]
-    panels = [("Input", inputs)] + [(label, images) for label, images in columns.items()
-                                    if not label.startswith("Gray")]
+    """Rows: images; columns: input L, each model (titled with its label), then the truth (not for true gray).
+
+    `columns` is {label: uint8 [N, H, W, 3]}, the gray baseline first (drawn as the input); sizes may differ
+    between columns (each image fills its cell)."""
+    (_, inputs), *outputs = columns.items()  # the first column is the gray baseline: the input
+    panels = [("Input", inputs), *outputs]
     if not true_gray:
         panels.append(("True image", truths))
     rows, cols = len(truths), len(panels)
@@ -47,17 +49,23 @@ def figure(path, truths, columns, true_gray, dpi=120):
     plt.close(fig)
 
 
-def write(out_dir, results, truths, columns, true_gray):
-    """Writes every file of the comparison into `out_dir` (see the module docstring)."""
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "metrics.json").write_text(json.dumps(results, indent=2))
-    with open(out_dir / "metrics.csv", "w", newline="") as file:
+def write_metrics(out_dir, results, stem="metrics"):
+    """Writes a comparison's dict as `<stem>.json` and its summaries as `<stem>.csv` (a row per model and metric:
+    mean, std, bootstrap 95% interval) into the existing folder `out_dir`."""
+    (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=2))
+    with open(out_dir / f"{stem}.csv", "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["model", "metric", "mean", "std", "ci95_low", "ci95_high"])
         for label, result in results["models"].items():
             for name, stats in result["summary"].items():
                 writer.writerow([label, name, stats["mean"], stats["std"], *stats["ci95"]])
+
+
+def write(out_dir, results, truths, columns, true_gray):
+    """Writes every file of the comparison into `out_dir` (see the module docstring)."""
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_metrics(out_dir, results)
     figure(out_dir / "figure.png", truths, columns, true_gray)
 
     image_columns = {label: write_images(out_dir, slug(label), images) for label, images in columns.items()}

@@ -5,18 +5,20 @@
     python -m tf_colorgan.reproduce --figure=6 --dataset=data/photos/train --heldout=data/photos/heldout \\
         --true_gray_dir=data/photos/solvay --steps=1000 --precision=auto --results_dir=results/figure6   # the study
 
-The configurations are those of the report's Figure 6 (docs/original-code.md 2.7): GAN, LSGAN, EBGAN and WGAN,
-each with (L1 = 100, L2 = 0) and (L1 = 0, L2 = 1), with the learning rates of the ProjectReport table (GAN-L2
-2e-5, the argparse default it ran with). Runs land in `--models_dir/<dataset>_<gan>_l1-<l1>_l2-<l2>` and resume like any
-train.py run: the same command again continues every configuration from its checkpoint. With `--heldout` each
-run scores its generator on that folder every `--heldout_every` steps (TensorBoard `heldout/<metric>`).
+The configurations are those of the report's Figure 6 (docs/original-code.md 2.7, `study.CONFIGURATIONS`): GAN,
+LSGAN, EBGAN and WGAN, each with (L1 = 100, L2 = 0) and (L1 = 0, L2 = 1), with the learning rates of the
+ProjectReport table (GAN-L2 2e-5, the argparse default it ran with). Runs land in
+`--models_dir/<dataset>_<gan>_l1-<l1>_l2-<l2>` and resume like any train.py run: the same command again continues
+every configuration from its checkpoint. With `--heldout` each run scores its generator on that folder every
+`--heldout_every` steps (TensorBoard `heldout/<metric>`).
 
-The comparison (`eval.py --models`) is written to `--out`: Figure 6 scores the `--heldout` images (else the
-training set's) against their truth; with `--true_gray_dir` (or `--figure=7`) Figure 7 colorizes those photos
-without a colour original (into `--out/figure7` under Figure 6). With `--results_dir`, each configuration leaves
-`<results_dir>/runs/<name>.json` as soon as it has trained to its budget: its settings, the processes that
-trained it (`segments`: steps, seconds, precision, machine), seconds per step, the loss and held-out curves;
-once all are trained and compared, `tf_colorgan.study.publish` writes the figures, tables and analysis there.
+As each configuration reaches its budget it is scored once through its export, with the protocol of
+`eval.py --models` (`evaluation.comparison`): Figure 6 on the `--heldout` photos (else the training set's)
+against their truth, Figure 7 on `--true_gray_dir` (photos without a colour original; `--figure=7` scores only
+these). Its record goes to `<results_dir>/runs/<name>.json` (settings, the processes that trained it
+(`segments`: steps, seconds, precision, machine), seconds per step, the loss and held-out curves, the per-photo
+scores) with its outputs beside it, and `study.publish` rewrites the figures, tables and analysis of every record
+there: results survive the loss of checkpoints and exports, and partial studies are published as they go.
 """
 
 import dataclasses
@@ -33,24 +35,17 @@ from absl import app, flags, logging
 from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, study, training
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
-CONFIGURATIONS = {  # name: (gan, l1, l2, learning rate as run)
-    "gan_l1": ("gan", 100.0, 0.0, 1e-4),
-    "gan_l2": ("gan", 0.0, 1.0, 2e-5),
-    "lsgan_l1": ("lsgan", 100.0, 0.0, 1e-4),
-    "lsgan_l2": ("lsgan", 0.0, 1.0, 1e-4),
-    "ebgan_l1": ("ebgan", 100.0, 0.0, 1e-3),
-    "ebgan_l2": ("ebgan", 0.0, 1.0, 1e-3),
-    "wgan_l1": ("wgan", 100.0, 0.0, 5e-5),
-    "wgan_l2": ("wgan", 0.0, 1.0, 5e-5),
-}
+CONFIGURATIONS = study.CONFIGURATIONS
 LOSSES = ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "seconds_per_step")
 HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
 
-def train_and_record(name, config, results_dir=None, command=None):
+def train_and_record(name, config, results_dir, folders, command=None):
     """Trains (or resumes) one configuration; appends this process's segment (checkpointed steps, seconds,
-    precision, machine) to `run_dir/segments.json`, also when training stops on an error; with `results_dir`,
-    writes `<results_dir>/runs/<name>.json` once the configuration has trained to its budget."""
+    precision, machine) to `run_dir/segments.json`, also when training stops on an error; once it has trained
+    to its budget, writes its record `<results_dir>/runs/<name>.json` (`run_record`, scored on `folders`: {figure:
+    photo folder}) unless the record of these very segments is already there (scores are drawn once: with dropout
+    on at inference a rescore would differ)."""
     run_dir = pathlib.Path(config.run_dir)
     first = evaluation.checkpointed_step(run_dir)
     began = time.monotonic()
@@ -65,17 +60,25 @@ def train_and_record(name, config, results_dir=None, command=None):
                              "precision": config.precision, "date": datetime.date.today().isoformat(),
                              "machine": machine.describe(), "command": command})
             path.write_text(json.dumps(segments, indent=2))
-    if results_dir:
-        record = run_record(name, config, segments)
-        out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(record, indent=1))
+    out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
+    if out.exists() and json.loads(out.read_text())["segments"] == segments:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent), indent=1))
 
 
-def run_record(name, config, segments):
-    """The published record of one trained configuration (see the module docstring)."""
+def run_record(name, config, segments, folders, runs_dir):
+    """The published record of one trained configuration (see the module docstring); writes its outputs on each
+    folder of `folders` ({figure: photo folder}) as `runs_dir/<name>_<figure>.jpg`."""
     scalars = figure5.read_scalars(config.run_dir, LOSSES + HELDOUT_TAGS)
     steps, seconds = scalars["seconds_per_step"]
+    scores = {}
+    for figure, folder in folders.items():
+        truths = evaluation.evaluation_images(folder, config.size)
+        outputs = evaluation.export_outputs(config.run_dir, truths)
+        study.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs)
+        scores[figure] = {"dataset": str(folder), "images": len(truths), "outputs": f"{name}_{figure}.jpg",
+                          "per_image": evaluation.score(outputs, truths, study.FIGURES[figure][1])}
     return {
         "name": name, "label": evaluation.model_label(config), "run": config.run_dir,
         "settings": {key: getattr(config, key) for key in ("gan", "l1", "l2", "lr", "batch_size", "size", "dataset",
@@ -89,24 +92,25 @@ def run_record(name, config, segments):
         "losses": {"step": steps.tolist(), **{tag: scalars[tag][1].tolist() for tag in LOSSES[:-1]}},
         "heldout": {"step": scalars[HELDOUT_TAGS[0]][0].tolist(),
                     **{tag.split("/", 1)[1]: scalars[tag][1].tolist() for tag in HELDOUT_TAGS}},
+        "scores": scores,
     }
 
 
-def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray_dir=None, heldout=None,
+def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=None, heldout=None,
               heldout_every=250, results_dir=None, command=None, **settings):
-    """Trains (or resumes) the configurations and writes the comparison; returns its metrics dict.
+    """Trains (or resumes) the configurations, records and publishes each as it reaches its budget.
 
     Args:
-        figure: 6 (scored against the truth) or 7 (true grayscale photos, colourfulness only).
+        figure: 6 (scored against the truth, plus Figure 7 with `true_gray_dir`) or 7 (the true grayscale
+            photos only, colourfulness).
         dataset: the training set ('sample', a folder or a TFDS name).
         models_dir: parent folder of the runs.
-        out: folder of the comparison.
         steps: training iterations per run (None: train.py's default length).
         only: names of `CONFIGURATIONS` to run (None: all eight, in the report's column order).
         true_gray_dir: Figure 7's folder of black-and-white photos.
         heldout: a folder of photos the runs do not train on: scored during training and by Figure 6.
         heldout_every: steps between the held-out scores (with `heldout`).
-        results_dir: where each trained configuration's record is written (None: nowhere).
+        results_dir: the records and published files (`study`; None: `<models_dir>/results`).
         command: the command line, recorded with each training segment.
         **settings: any other `Config` setting for every run (e.g. n_critic_warmup, precision).
     """
@@ -126,26 +130,22 @@ def reproduce(figure, dataset, models_dir, out, steps=None, only=None, true_gray
         gan, l1, l2, lr = CONFIGURATIONS[name]
         config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, **settings)
         configs[name] = dataclasses.replace(config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
+    folders = {"figure6": heldout or dataset} if figure == 6 else {}
+    if true_gray_dir:
+        folders["figure7"] = true_gray_dir
+    results_dir = results_dir or pathlib.Path(models_dir) / "results"
     stopped = {}
     for name, config in configs.items():
         try:
-            train_and_record(name, config, results_dir, command)
+            train_and_record(name, config, results_dir, folders, command)
         except callbacks.NonFiniteLossError as error:  # the others still train; a rerun resumes this one
             logging.error("%s: %s", name, error)
             stopped[name] = str(error)
+            continue
+        study.publish(results_dir, folders)
     if stopped:
         raise callbacks.NonFiniteLossError(f"Not compared: {stopped}. Rerun the command to resume them from their "
                                            "last checkpoints (with other batches: the data order follows the step).")
-    run_dirs = [config.run_dir for config in configs.values()]
-    if figure == 7:
-        return evaluation.compare(run_dirs, true_gray_dir, out, true_gray=True)
-    figure7 = pathlib.Path(out) / "figure7" if true_gray_dir else None
-    if figure7:
-        evaluation.compare(run_dirs, true_gray_dir, figure7, true_gray=True)
-    results = evaluation.compare(run_dirs, heldout or dataset, out)
-    if results_dir:
-        study.publish(results_dir, out, figure7)
-    return results
 
 
 def main(argv):
@@ -156,7 +156,7 @@ def main(argv):
     settings["save_every"] = flag.save_every
     command = shlex.join(["python", "-m", "tf_colorgan.reproduce", *sys.argv[1:]])
     try:
-        reproduce(flag.figure, flag.dataset, flag.models_dir, flag.out, flag.steps, flag.only, flag.true_gray_dir,
+        reproduce(flag.figure, flag.dataset, flag.models_dir, flag.steps, flag.only, flag.true_gray_dir,
                   flag.heldout, flag.heldout_every, flag.results_dir, command, precision=flag.precision, **settings)
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
@@ -176,9 +176,9 @@ if __name__ == "__main__":
     flags.DEFINE_integer("heldout_every", 250, "With --heldout: steps between its scores.")
     flags.DEFINE_enum("precision", "float32", ("auto", *PRECISIONS), "Precision of every run; auto: the fastest "
                       "on this machine (tf_colorgan.machine), resolved again whenever a run resumes.")
-    flags.DEFINE_string("results_dir", None, "Where each trained configuration's record (runs/<name>.json) goes.")
+    flags.DEFINE_string("results_dir", None, "The configurations' records (runs/) and the published files "
+                        "(default: <models_dir>/results).")
     flags.DEFINE_string("models_dir", "models/figure6", "Parent folder of the eight runs.")
-    flags.DEFINE_string("out", "models/figure6/comparison", "Folder of the comparison.")
     flags.DEFINE_integer("save_every", 500, "Checkpoint every N steps (a killed study loses at most N per run).")
     flags.DEFINE_integer("n_critic_warmup", None, "WGAN warm-up critic updates (the original: 100).")
     app.run(main)

@@ -1,18 +1,26 @@
-"""Publish the colorization study: small files under `results/figure6/` that the README shows and a test checks.
+"""The colorization study: its eight configurations, and its publication under `results/figure6/`.
 
-`python -m tf_colorgan.reproduce ... --results_dir=results/figure6` calls `publish` once every configuration has
-trained and the comparison is written; `python -m tf_colorgan.study --results_dir=... --comparison=...` rebuilds
-the files from those alone. Written:
+`python -m tf_colorgan.reproduce ... --results_dir=results/figure6` trains the configurations (`CONFIGURATIONS`)
+and, as each reaches its budget, scores it once on the held-out photos (Figure 6) and the true black-and-white
+photos (Figure 7) and leaves its record in `runs/`; every record is complete on its own, so a configuration's
+results outlive its checkpoints and export (the study spans machines that do not keep them). After each
+configuration `publish` assembles every record present into the published files; `python -m tf_colorgan.study`
+does the same from the records alone. In `results_dir`:
 
+    runs/<name>.json            the record (`reproduce.run_record`): settings, training processes, loss and held-out
+                                curves, and under "scores" the per-photo scores of each figure's comparison
+    runs/<name>_<figure>.jpg    its outputs for the grids, the photos side by side (JPEG, quality 90)
     metrics.json, metrics.csv   the Figure 6 comparison on the held-out photos (mean, std, bootstrap 95% interval)
-    figure7_metrics.json        the Figure 7 comparison (colourfulness of the true black-and-white photos)
-    figure6.png, figure7.png    the grids: input / the eight outputs / truth (Figure 7: input / outputs)
+    figure7_metrics.json/.csv   the Figure 7 comparison (colourfulness of the true black-and-white photos)
+    figure6.png, figure7.png    the grids: input / each configuration's output / truth (Figure 7: input / outputs)
     learning_curves.png         held-out ab L1, AuC, colourfulness and PSNR against the step, the gray baseline
     losses.png                  D and G losses of every configuration (running mean over 25 steps)
     timing.csv                  steps, seconds per step (median, mean), training seconds, precision, CPU
     analysis.json               the report's claims in numbers (see `analyse`)
     table.md                    the README's results table
 
+The scores are computed once, from the exact uint8 outputs, when a configuration reaches its budget; the JPEG
+strips only draw the grids. The gray baseline and the truth are recomputed from the photo folders.
 Intervals: `metrics.bootstrap_ci` over the held-out images (10,000 resamples, seeded). Differences between two
 configurations and ranks are bootstrapped *paired*: every resample draws the same images for all of them.
 """
@@ -20,19 +28,29 @@ configurations and ranks are bootstrapped *paired*: every resample draws the sam
 import csv
 import json
 import pathlib
-import shutil
 
 import matplotlib
 import numpy as np
 from absl import app, flags
 from PIL import Image
 
-from tf_colorgan import figure5, metrics, report
+from tf_colorgan import evaluation, figure5, metrics, report
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)
 
-GRAY = "Gray (ab = 0)"
+CONFIGURATIONS = {  # the report's Figure 6 columns, in its order; name: (gan, l1, l2, learning rate as run)
+    "gan_l1": ("gan", 100.0, 0.0, 1e-4),
+    "gan_l2": ("gan", 0.0, 1.0, 2e-5),
+    "lsgan_l1": ("lsgan", 100.0, 0.0, 1e-4),
+    "lsgan_l2": ("lsgan", 0.0, 1.0, 1e-4),
+    "ebgan_l1": ("ebgan", 100.0, 0.0, 1e-3),
+    "ebgan_l2": ("ebgan", 0.0, 1.0, 1e-3),
+    "wgan_l1": ("wgan", 100.0, 0.0, 5e-5),
+    "wgan_l2": ("wgan", 0.0, 1.0, 5e-5),
+}
+FIGURES = {"figure6": ("metrics", False), "figure7": ("figure7_metrics", True)}  # figure: (file stem, true gray)
+GRAY = evaluation.GRAY
 TABLE_METRICS = (("ab_l1", "ab L1"), ("psnr", "PSNR dB"), ("ssim", "SSIM"), ("auc", "AuC %"),
                  ("pixel_accuracy", "pixel acc."), ("colourfulness", "CF"), ("dcf", "dCF"))
 CURVES = (("ab_l1", "held-out ab L1 (Lab units, lower is better)"), ("auc", "held-out AuC % (higher is better)"),
@@ -41,13 +59,26 @@ FIGURE_DPI = 60  # 96 px per photo: the Figure 6 grid of 19 photos x 10 columns 
 LOSS_WINDOW = 25
 
 
-def load_records(results_dir, results):
-    """{name: record} of `<results_dir>/runs/<name>.json` (`reproduce.run_record`) for the models compared in
-    `results` (metrics.json), in its column order."""
-    records = [json.loads(path.read_text()) for path in (pathlib.Path(results_dir) / "runs").glob("*.json")]
-    order = list(results["models"])
-    return {record["name"]: record for record in sorted((r for r in records if r["label"] in order),
-                                                        key=lambda r: order.index(r["label"]))}
+def load_records(results_dir):
+    """{name: record} of the configurations with a record in `<results_dir>/runs/`, in `CONFIGURATIONS` order."""
+    runs = pathlib.Path(results_dir) / "runs"
+    return {name: json.loads((runs / f"{name}.json").read_text()) for name in CONFIGURATIONS
+            if (runs / f"{name}.json").exists()}
+
+
+def write_strip(path, images):
+    """Saves uint8 images [N, S, S, 3] side by side as one JPEG (quality 90), [S, N * S, 3]."""
+    Image.fromarray(np.concatenate(list(images), axis=1)).save(path, quality=90)
+
+
+def read_strip(path, count):
+    """The `count` square uint8 images [count, S, S, 3] of a strip [S, count * S, 3] (`write_strip`)."""
+    strip = np.asarray(Image.open(path).convert("RGB"))
+    side = strip.shape[0]
+    if strip.shape[1] != count * side:
+        raise ValueError(f"Invalid strip {path}. Expected {count} square photos side by side, {side} x "
+                         f"{count * side}. Received: shape {strip.shape[:2]}")
+    return np.stack(np.split(strip, count, axis=1))
 
 
 def per_image(results, label, name):
@@ -163,20 +194,6 @@ def table(results):
     return "\n".join(lines) + "\n"
 
 
-def regrid(comparison_dir, path, true_gray):
-    """Redraws a comparison's figure from its saved images at `FIGURE_DPI` (the comparison's own is 120 dpi)."""
-    comparison_dir = pathlib.Path(comparison_dir)
-    results = json.loads((comparison_dir / "metrics.json").read_text())
-    count = results["protocol"]["images"]
-
-    def load(name):
-        return np.stack([np.asarray(Image.open(comparison_dir / "images" / name / f"{i}.png")) for i in range(count)])
-
-    columns = {label: load(report.slug(label)) for label in results["models"]}
-    truths = columns[GRAY] if true_gray else load("truth")  # true gray: rows only, no truth column is drawn
-    report.figure(path, truths, columns, true_gray, dpi=FIGURE_DPI)
-
-
 def plot_curves(records, results, path):
     figure, axes = plt.subplots(1, len(CURVES), figsize=(4.2 * len(CURVES), 3.6))
     gray = results["models"][GRAY]["summary"]
@@ -227,32 +244,55 @@ def write_timing(records, path):
                              "+".join(sorted({s["date"] for s in segments}))])
 
 
-def publish(results_dir, comparison_dir, figure7_dir=None):
-    """Writes every file of the module docstring into `results_dir` (the runs' records are already there)."""
-    results_dir, comparison_dir = pathlib.Path(results_dir), pathlib.Path(comparison_dir)
-    for name in ("metrics.json", "metrics.csv"):
-        shutil.copyfile(comparison_dir / name, results_dir / name)
-    results = json.loads((comparison_dir / "metrics.json").read_text())
-    records = load_records(results_dir, results)
-    regrid(comparison_dir, results_dir / "figure6.png", true_gray=False)
-    if figure7_dir:
-        shutil.copyfile(pathlib.Path(figure7_dir) / "metrics.json", results_dir / "figure7_metrics.json")
-        regrid(figure7_dir, results_dir / "figure7.png", true_gray=True)
-    plot_curves(records, results, results_dir / "learning_curves.png")
+def assemble(results_dir, records, figure, folder, size=256):
+    """One figure's comparison from the records: (metrics dict as `evaluation.comparison`, truths, columns).
+
+    The gray baseline and the truths come from `folder`, each configuration's per-photo scores and outputs from
+    its record and strip (`runs/<name>_<figure>.jpg`)."""
+    true_gray = FIGURES[figure][1]
+    truths = evaluation.evaluation_images(folder, size)
+    gray = evaluation.gray_baseline(truths)
+    models, columns = {GRAY: ("baseline", evaluation.score(gray, truths, true_gray))}, {GRAY: gray}
+    for name, record in records.items():
+        scores = record["scores"][figure]
+        if scores["images"] != len(truths):
+            raise ValueError(f"Invalid record {name}: scored on {scores['images']} photos of {figure}, but {folder} "
+                             f"holds {len(truths)}. Rescore it (rerun reproduce on its run) or use its folder.")
+        models[record["label"]] = (record["run"], scores["per_image"])
+        columns[record["label"]] = read_strip(pathlib.Path(results_dir) / "runs" / scores["outputs"], len(truths))
+    return evaluation.comparison(folder, truths, models, true_gray), truths, columns
+
+
+def publish(results_dir, folders, size=256):
+    """Writes every file of the module docstring into `results_dir` from the records in `results_dir/runs`.
+
+    Args:
+        folders: {figure: photo folder} for the figures of `FIGURES` to publish ("figure6": the held-out photos,
+            "figure7": the true black-and-white photos).
+    """
+    results_dir = pathlib.Path(results_dir)
+    records = load_records(results_dir)
+    for figure, folder in folders.items():
+        results, truths, columns = assemble(results_dir, records, figure, folder, size)
+        report.write_metrics(results_dir, results, FIGURES[figure][0])
+        report.figure(results_dir / f"{figure}.png", truths, columns, FIGURES[figure][1], dpi=FIGURE_DPI)
+        if figure == "figure6":
+            plot_curves(records, results, results_dir / "learning_curves.png")
+            (results_dir / "analysis.json").write_text(json.dumps(analyse(results, records), indent=1))
+            (results_dir / "table.md").write_text(table(results))
     plot_losses(records, results_dir / "losses.png")
     write_timing(records, results_dir / "timing.csv")
-    (results_dir / "analysis.json").write_text(json.dumps(analyse(results, records), indent=1))
-    (results_dir / "table.md").write_text(table(results))
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    publish(flags.FLAGS.results_dir, flags.FLAGS.comparison, flags.FLAGS.figure7)
+    folders = {"figure6": flags.FLAGS.heldout, "figure7": flags.FLAGS.true_gray_dir}
+    publish(flags.FLAGS.results_dir, {figure: folder for figure, folder in folders.items() if folder})
 
 
 if __name__ == "__main__":
-    flags.DEFINE_string("results_dir", "results/figure6", "The study's results folder (with runs/*.json).")
-    flags.DEFINE_string("comparison", "models/figure6/comparison", "The Figure 6 comparison (eval.py --models).")
-    flags.DEFINE_string("figure7", "models/figure6/comparison/figure7", "The Figure 7 comparison (or '').")
+    flags.DEFINE_string("results_dir", "results/figure6", "The study's results folder (with runs/).")
+    flags.DEFINE_string("heldout", "data/photos/heldout", "Figure 6's held-out photos (or '' for none).")
+    flags.DEFINE_string("true_gray_dir", "data/photos/solvay", "Figure 7's black-and-white photos (or '').")
     app.run(main)
