@@ -41,13 +41,25 @@ HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
 
 def train_and_record(name, config, results_dir, folders, command=None):
-    """Trains (or resumes) one configuration; appends this process's segment (checkpointed steps, seconds,
-    precision, machine) to `run_dir/segments.json`, also when training stops on an error; once it has trained
-    to its budget, writes its record `<results_dir>/runs/<name>.json` (`run_record`, scored on `folders`: {figure:
-    photo folder}) unless the record of these very segments is already there (scores are drawn once: with dropout
-    on at inference a rescore would differ)."""
+    """Trains (or resumes) one configuration and records it, unless it is recorded already.
+
+    Appends this process's segment (checkpointed steps, seconds, precision, machine) to `run_dir/segments.json`,
+    also when training stops on an error; once it has trained to its budget, writes its record
+    `<results_dir>/runs/<name>.json` (`run_record`, scored on `folders`: {figure: photo folder}).
+
+    A configuration whose record has reached `config.steps` (any record when steps is None) is not trained,
+    scored or loaded again unless its run directory holds a later checkpoint: the record is the result (its
+    checkpoints may be gone), and with dropout on at inference a rescore would draw other numbers. Delete the
+    record to train it again.
+    """
     run_dir = pathlib.Path(config.run_dir)
+    out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
     first = evaluation.checkpointed_step(run_dir)
+    if out.exists():
+        recorded = json.loads(out.read_text())["steps"]
+        if recorded >= (config.steps or 0) and first <= recorded:
+            logging.info("%s: recorded at step %d in %s; delete the record to train it again", name, recorded, out)
+            return
     began = time.monotonic()
     try:
         training.run(config)
@@ -60,9 +72,6 @@ def train_and_record(name, config, results_dir, folders, command=None):
                              "precision": config.precision, "date": datetime.date.today().isoformat(),
                              "machine": machine.describe(), "command": command})
             path.write_text(json.dumps(segments, indent=2))
-    out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
-    if out.exists() and json.loads(out.read_text())["segments"] == segments:
-        return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent), indent=1))
 
