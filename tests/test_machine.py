@@ -1,5 +1,9 @@
 """tf_colorgan.machine (what this machine is, --precision=auto) and the settings that depend on it."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tf_colorgan import machine, training
@@ -56,3 +60,17 @@ def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_p
 def test_heldout_scores_need_a_colorization_run_and_a_folder(given):
     with pytest.raises(ConfigError, match="heldout_every"):
         make_config(**given)
+
+
+CONVOLVE = ("import tf_colorgan, tensorflow as tf; "
+            "tf.nn.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 4]), 1, 'SAME')")
+
+
+@pytest.mark.parametrize("setting, onednn_convolution", [(None, True), ("0", False)])
+def test_importing_the_package_turns_onednn_on_unless_the_environment_says_otherwise(setting, onednn_convolution):
+    # oneDNN's verbose log names each primitive it runs: a convolution primitive when TensorFlow's oneDNN kernels
+    # are on; with them off (Eigen's convolution) at most the gemm calls Eigen makes. Both on every CPU kind.
+    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    env.update({"ONEDNN_VERBOSE": "1", **({"TF_ENABLE_ONEDNN_OPTS": setting} if setting else {})})
+    result = subprocess.run([sys.executable, "-c", CONVOLVE], env=env, capture_output=True, text=True, check=True)
+    assert (",exec,cpu,convolution," in result.stdout) == onednn_convolution, result.stdout[-2000:]
