@@ -15,7 +15,7 @@ Image generation: Frechet classifier distance and classifier score of the export
 import json
 import pathlib
 
-import tf_colorgan  # noqa: F401, I001 (first: it turns oneDNN on before TensorFlow starts)
+import tf_colorgan  # noqa: F401 (before TensorFlow, out of isort order: it turns oneDNN on)
 import tensorflow as tf
 from absl import app, flags, logging
 

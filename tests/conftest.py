@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-import tf_colorgan  # noqa: F401 (before TensorFlow: it turns oneDNN on, as for every user)
+import tf_colorgan  # noqa: F401 (before TensorFlow, out of isort order: it turns oneDNN on, as for users)
 import tensorflow as tf
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
