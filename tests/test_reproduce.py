@@ -2,8 +2,10 @@
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from PIL import Image
@@ -79,3 +81,18 @@ def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
     with pytest.raises(ConfigError, match=message):
         reproduce.reproduce(dataset="sample", models_dir=tmp_path, **kwargs)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tf_colorgan.reproduce", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",
+         "--save_every=1", f"--models_dir={tmp_path}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"
+    while not list(checkpoints.glob("ckpt-2.index")) and process.poll() is None:
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
+    segments = json.loads((checkpoints.parent / "segments.json").read_text())
+    last = int(open(checkpoints / "checkpoint").readline().split("ckpt-")[1].strip('"\n'))
+    assert len(segments) == 1 and segments[0]["from_step"] == 0 and segments[0]["to_step"] == last >= 2

@@ -26,6 +26,7 @@ import datetime
 import json
 import pathlib
 import shlex
+import signal
 import sys
 import time
 
@@ -164,6 +165,8 @@ def main(argv):
     settings = {"n_critic_warmup": flag.n_critic_warmup} if flag.n_critic_warmup else {}
     settings["save_every"] = flag.save_every
     command = shlex.join(["python", "-m", "tf_colorgan.reproduce", *sys.argv[1:]])
+    # a terminated study (a session's end, `kill`) unwinds like an error, so its segment is recorded
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         reproduce(flag.figure, flag.dataset, flag.models_dir, flag.steps, flag.only, flag.true_gray_dir,
                   flag.heldout, flag.heldout_every, flag.results_dir, command, precision=flag.precision, **settings)
