@@ -62,8 +62,15 @@ def test_wgan_on_two_replicas_matches_one_device_step_for_step():
     for expected, found in zip(one_losses, two_losses):
         for name in expected:
             np.testing.assert_allclose(found[name], expected[name], rtol=1e-4, atol=1e-6)
-    for expected, found in zip(one.weights, two.weights):
-        np.testing.assert_allclose(np.array(found.numpy()), np.array(expected.numpy()), atol=1e-6, err_msg=found.path)
+    # Weights: sums in another order agree to 1e-6, except where a gradient element is itself a near-cancelling
+    # sum: its rounding is all that is left of it, and RMSProp's normalisation can scale that up to a whole step
+    # (lr x sqrt(10)). Seen: 4 of the 204,800 d_conv2 weights 1.66e-6 apart on the AVX2-only kind, oneDNN off.
+    # A loss summed instead of averaged moves most weights apart by a step's order.
+    gaps = {found.path: np.abs(np.array(found.numpy(), np.float64) - np.array(expected.numpy())).ravel()
+            for expected, found in zip(one.weights, two.weights)}
+    pooled = np.concatenate(list(gaps.values()))
+    assert (pooled > 1e-6).mean() <= 1e-4, {path: int((gap > 1e-6).sum()) for path, gap in gaps.items()}
+    assert pooled.max() <= run_config.lr * np.sqrt(10), {path: gap.max() for path, gap in gaps.items()}
     assert max(np.abs(w.numpy()).max() for w in two.discriminator.trainable_weights) <= run_config.clip
 
 
@@ -173,19 +180,31 @@ def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(t
     for name, value in chief_values.items():
         np.testing.assert_array_equal(worker_values[name], value, err_msg=name)  # both workers: identical
     # Against one worker, where float sums run in another order. The critic's weights agree to 1e-6. The
-    # generator's move up to ~1.6e-4 per RMSProp step here (lr 5e-5 x sqrt(10)). Its deepest encoder layers get
-    # gradients that are float noise at global batch 2, because BatchNorm over two values at 1 x 1 gives +-1
-    # whatever its input. So its weights are checked on average (1e-5, measured 5e-6) and at most 3e-4, and the
-    # per-step losses (below) carry the real evidence. BatchNorm's moving statistics agree to 1e-3. The optimizer
-    # slots are not compared.
+    # generator's move up to STEP = lr x sqrt(10) ~ 1.6e-4 per RMSProp step here (lr 5e-5, rho 0.9). Its deepest
+    # layers get gradients that are float noise at global batch 2, because BatchNorm over two values at 1 x 1 gives
+    # +-1 whatever its input: their weights may move apart by up to the two steps, each in its own direction
+    # (2 x 2 STEP; a bottleneck BatchNorm offset was seen 0.3e-3 apart on the AVX2-only kind, its mean gap 2.4e-5).
+    # So the generator is checked pooled over its 51 M weights: a mean gap under 5% of one step (7.9e-6; measured
+    # 6.8e-7 on the AVX2-only kind), where training on other batches or with another loss moves most weights apart
+    # by a whole step; the per-step losses (below) carry the rest. BatchNorm's moving statistics agree to 1e-3. The
+    # optimizer slots are not compared.
     def gaps(prefix):
         return [np.abs(np.float64(chief_values[name]) - one_values[name]) for name in one_values
                 if name.startswith(prefix)]
 
+    step = 5e-5 * np.sqrt(10)
     assert max(gap.max() for gap in gaps("d_optimizer/_trainable_variables")) <= 1e-6
-    assert max(gap.mean() for gap in gaps("g_optimizer/_trainable_variables")) <= 1e-5
-    assert max(gap.max() for gap in gaps("g_optimizer/_trainable_variables")) <= 3e-4
-    assert max(gap.max() for gap in gaps("generator/") + gaps("discriminator/")) <= 1e-3  # moving statistics
+    assert np.concatenate([gap.ravel() for gap in gaps("g_optimizer/_trainable_variables")]).mean() <= 0.05 * step
+    assert max(gap.max() for gap in gaps("g_optimizer/_trainable_variables")) <= 2 * 2 * step
+    # BatchNorm's moving statistics take 1% of each batch's statistics per update (momentum 0.99); behind the noise
+    # layers the batch statistics follow weights that are apart (a bottleneck moving variance of ~1 was seen
+    # 1.4e-3 apart on the AVX2-only kind). So they are checked against how far they moved from their start (mean
+    # 0, variance 1): pooled, the gap is under 1% of the movement (measured 0.04%), where a missed or doubled
+    # update is a large fraction of it.
+    statistics = [name for name in one_values if name.startswith(("generator/", "discriminator/"))]
+    gap = sum(np.abs(np.float64(chief_values[name]) - one_values[name]).sum() for name in statistics)
+    moved = sum(np.abs(one_values[name] - float("moving_variance" in name)).sum() for name in statistics)
+    assert gap <= 0.01 * moved, (gap, moved)
     assert chief_values["step/.ATTRIBUTES/VARIABLE_VALUE"] == 2
     tags = ("d_loss", "g_adversarial", "g_l1", "g_l2")
     two_scalars, one_scalars = figure5.read_scalars(chief, tags), figure5.read_scalars(one, tags)
