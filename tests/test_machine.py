@@ -35,7 +35,7 @@ def test_auto_precision_on_this_cpu_is_bfloat16_exactly_where_it_is_native():
 def test_auto_precision_follows_the_onednn_isa_limit_and_bfloat16_is_warned_about_there(monkeypatch):
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     assert machine.fastest_precision() == "float32"  # no GPU on the test machines
-    assert "10x slower" in machine.precision_warning("mixed_bfloat16")
+    assert "10-13x slower" in machine.precision_warning("mixed_bfloat16")
     assert machine.precision_warning("float32") is None
 
 

@@ -4,8 +4,11 @@
 AMX), the core count, the GPUs, TensorFlow's version and the oneDNN settings. `fastest_precision()` resolves
 `--precision=auto`: mixed_float16 on a GPU with tensor cores (compute capability 7.0 or higher), mixed_bfloat16
 on a CPU whose oneDNN may use native bfloat16 (AVX512-BF16 or AMX, and `ONEDNN_MAX_CPU_ISA` not below them),
-float32 otherwise. On a CPU without native bfloat16 a mixed_bfloat16 training step was measured 10x slower than
-float32 (an AVX2-only AMD EPYC, TensorFlow 2.21); with it, 1.6-1.8x faster (an AVX512-BF16 AMD EPYC).
+float32 otherwise. On a CPU without native bfloat16 a mixed_bfloat16 training step was measured 10-13x slower
+than float32 (an AVX2-only AMD EPYC, TensorFlow 2.21); with it, 1.6-1.8x faster (an AVX512-BF16 AMD EPYC). The
+cause is inside TensorFlow: its oneDNN kernels take bfloat16 only on CPUs that have it, so elsewhere bfloat16
+convolutions fall back to Eigen's, which are not vectorised for bfloat16 (oneDNN's verbose log of such a step
+shows no bfloat16 primitive, only float32 ones); the package cannot route around it, so `auto` avoids it.
 """
 
 import os
@@ -59,9 +62,9 @@ def precision_warning(precision):
     if precision != "mixed_bfloat16" or native_bf16() or gpus():
         return None
     return ("--precision=mixed_bfloat16 on a CPU without native bfloat16 (no AVX512-BF16 or AMX, or "
-            "ONEDNN_MAX_CPU_ISA below them): a training step was measured 10x slower than in float32 on such a CPU "
-            "(an AVX2-only AMD EPYC, 67-80 s against 7.1 s per GAN iteration at batch 4); --precision=auto chooses "
-            "float32 here.")
+            "ONEDNN_MAX_CPU_ISA below them): a training step was measured 10-13x slower than in float32 on such a "
+            "CPU (an AVX2-only AMD EPYC: TensorFlow runs its bfloat16 convolutions through Eigen's scalar code "
+            "there); --precision=auto chooses float32 here.")
 
 
 def describe():
