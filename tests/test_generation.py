@@ -80,6 +80,8 @@ def test_flags_override_presets_and_objectives_combine_with_any_networks():
     ({"task": "generate", "experiment": "wgan_celeba", "gan": "wgan_gp"}, "have BatchNorm"),
     ({"dataset": "fashion_mnist"}, "colour photos for --task=colorize"),
     ({"seed": -1}, "Expected an integer in \\[0, 2\\*\\*31\\)"),
+    ({"width": 0}, "Expected an integer >= 1. Received: width=0"),
+    ({"task": "generate", "experiment": "dcgan_mnist", "width": 8}, "Expected 64 for --task=generate"),
 ])
 def test_inconsistent_settings_get_one_clear_message(given, message):
     with pytest.raises(ConfigError, match=message):

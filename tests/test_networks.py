@@ -11,11 +11,13 @@ def conv(k, c_in, c_out, bias=False):
     return k * k * c_in * c_out + (c_out if bias else 0)
 
 
-def unet_trainable_count(upconvs):
-    encoder = [(1, 64), (64, 128), (128, 256), (256, 512), (512, 512), (512, 512), (512, 512), (512, 512)]
+def unet_trainable_count(upconvs, width=64):
+    k = width / 64  # every hidden width scales with --width; L' in (1 channel) and ab' out (2) do not
+    encoder = [(1, 64 * k), (64 * k, 128 * k), (128 * k, 256 * k)] + [(256 * k, 512 * k)] + [(512 * k, 512 * k)] * 4
     # dec_k input widths: dec1 enc8; dec2 concat(dec1, enc7); dec3..5 concat(enc, dec); dec6 enc3 256 + dec5 256;
     # dec7 enc2 128 + dec6 128; dec8 dec7 alone (no enc1 skip).
-    decoder = [(512, 512), (1024, 512), (1024, 512), (1024, 512), (1024, 256), (512, 128), (256, 128), (128, 2)]
+    decoder = [(512 * k, 512 * k)] + [(1024 * k, 512 * k)] * 3 + [(1024 * k, 256 * k), (512 * k, 128 * k),
+                                                                   (256 * k, 128 * k), (128 * k, 2)]
     total = sum(conv(4, c_in, c_out) for c_in, c_out in encoder)
     for i, (c_in, c_out) in enumerate(decoder, start=1):
         total += conv(3 if upconvs or i == 3 else 4, c_in, c_out)  # dec3 is always a resize-conv (C2)
@@ -34,6 +36,26 @@ def test_unet_parameter_count_and_shapes(upconvs):
     assert widths["g_dec7_relu"] == 128 and widths["g_enc8_lrelu"] == 512
     assert "g_dec3_resize" in widths  # resize-conv whatever upconvs says
     assert ("g_dec4_resize" in widths) == upconvs
+
+
+@pytest.mark.parametrize("width", [8, 1])
+def test_a_narrower_unet_scales_every_hidden_width(width):
+    generator = networks.unet_generator(width=width)
+    assert sum(int(np.prod(w.shape)) for w in generator.trainable_weights) == unet_trainable_count(False, width)
+    assert generator.output_shape == (None, 256, 256, 2)
+    assert generator.get_layer("g_dec7_relu").output.shape[-1] == 128 * width // 64
+
+
+@pytest.mark.parametrize("builder, first", [(networks.patch_discriminator, "d_conv1"),
+                                            (networks.energy_discriminator, "d_enc1")])
+def test_narrower_discriminators_keep_their_inputs_and_outputs(builder, first):
+    original, narrow = builder(), builder(width=8)
+    assert narrow.get_layer(first).filters == 8 and narrow.output_shape == original.output_shape
+    assert [layer.name for layer in narrow.layers] == [layer.name for layer in original.layers]
+    for layer in original.layers:  # every convolution 1/8 as wide, but the single logit or the two ab channels
+        if hasattr(layer, "filters"):
+            expected = layer.filters // 8 if layer.filters > 2 else layer.filters
+            assert narrow.get_layer(layer.name).filters == expected, layer.name
 
 
 def test_unet_has_no_enc1_skip_and_dropout_only_in_dec1():

@@ -55,6 +55,7 @@ class Config:
     batch_size: int = 4
     jitter: bool = False
     upconvs: bool = False
+    width: int = 64
     lr: float | None = None
     beta1: float | None = None
     l1: float = 100.0
@@ -150,8 +151,11 @@ class Config:
             raise _invalid("precision", f"one of {PRECISIONS}", self.precision)
         if self.strategy not in STRATEGIES:
             raise _invalid("strategy", f"one of {STRATEGIES}", self.strategy)
+        if self.width != 64 and self.task != "colorize":
+            raise _invalid("width", "64 for --task=generate (only the colorization networks have a width knob)",
+                           self.width)
         for name in ("batch_size", "n_critic", "n_critic_warmup", "save_every", "log_every",
-                     "image_every", "sample_count", "z_dim", "generator_steps"):
+                     "image_every", "sample_count", "z_dim", "generator_steps", "width"):
             if getattr(self, name) < 1:
                 raise _invalid(name, "an integer >= 1", getattr(self, name))
         for name in ("l1", "l2", "gan_weight", "margin", "gp_weight", "warmup_steps", "gan_epsilon",

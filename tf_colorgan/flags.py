@@ -50,6 +50,8 @@ def define_flags():
     flags.DEFINE_boolean("jitter", defaults.jitter, "Random flip, resize to size+20 and crop (runs used no jitter).")
     flags.DEFINE_boolean("upconvs", defaults.upconvs, "Nearest resize + 3x3 conv instead of transposed convs in "
                          "the decoder (runs used transposed convs; dec3 is a resize-conv either way).")
+    flags.DEFINE_integer("width", defaults.width, "Colorization: filters of the first layer of the U-Net, the "
+                         "PatchGAN and EBGAN's auto-encoder (the original: 64); every hidden layer scales with it.")
     flags.DEFINE_float("lr", None, "Learning rate of both networks (default per --gan: gan/lsgan 1e-4, "
                        "ebgan 1e-3, wgan 5e-5, wgan_gp 1e-4).")
     flags.DEFINE_float("beta1", None, "Adam beta1 (default 0.9 as the original; wgan_gp 0).")

@@ -143,7 +143,13 @@ ENCODER_FILTERS = (64, 128, 256, 512, 512, 512, 512, 512)
 DECODER_FILTERS = (512, 512, 512, 512, 256, 128, 128)  # dec1..dec7; dec7 is 128 wide (pix2pix: 64).
 
 
-def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="generator"):
+def scaled(filters, width):
+    """A layer's filters at `width` (the first layer's filters; the original's 64): filters * width / 64, at
+    least 1. Every network of this module scales all its hidden layers with it."""
+    return max(1, filters * width // 64)
+
+
+def unet_generator(size=256, upconvs=False, train_mode_inference=True, width=64, name="generator"):
     """The U-Net generator L' -> ab' of the original `pix2pix.netG` (docs/original-code.md 2.2).
 
     Encoder g_enc1..8: conv k4 s2, BN (not on enc1), lrelu(0.2); 256 -> 1 pixels, widths 64-128-256-512 x5.
@@ -156,6 +162,8 @@ def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="gen
         size: input height and width, a positive multiple of 256 (eight stride-2 levels).
         upconvs: resize-convolutions instead of transposed convolutions in the decoder.
         train_mode_inference: BatchNorm on batch statistics and dropout also at inference (the original).
+        width: g_enc1's filters (the original: 64); every hidden layer's widths scale with it (`scaled`), e.g.
+            8 for fast tests of behaviour.
         name: the model's name.
 
     Returns:
@@ -173,13 +181,13 @@ def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="gen
     x = l_channel
     skips = []
     for i, filters in enumerate(ENCODER_FILTERS, start=1):
-        x = _conv(filters, f"g_enc{i}")(x)
+        x = _conv(scaled(filters, width), f"g_enc{i}")(x)
         if i > 1:
             x = _pix2pix_batch_norm(f"g_enc{i}_bn", train_mode_inference)(x)
         x = layers.LeakyReLU(LEAK, name=f"g_enc{i}_lrelu")(x)
         skips.append(x)
     for i, filters in enumerate(DECODER_FILTERS, start=1):
-        x = _up(x, filters, f"g_dec{i}", resize_conv=upconvs or i == 3)
+        x = _up(x, scaled(filters, width), f"g_dec{i}", resize_conv=upconvs or i == 3)
         x = _pix2pix_batch_norm(f"g_dec{i}_bn", train_mode_inference)(x)
         x = layers.ReLU(name=f"g_dec{i}_relu")(x)
         if i == 1:
@@ -192,7 +200,7 @@ def unet_generator(size=256, upconvs=False, train_mode_inference=True, name="gen
     return keras.Model(l_channel, ab, name=name)
 
 
-def patch_discriminator(size=256, norm="batch", name="discriminator"):
+def patch_discriminator(size=256, norm="batch", width=64, name="discriminator"):
     """The 70x70 PatchGAN of the original `pix2pix.netD` on concat(L', ab') (docs/original-code.md 2.3).
 
     d_conv1 64 k4 s2 lrelu; d_conv2 128 k4 s2, d_conv3 256 k4 s2, d_conv4 512 k4 s1 (pad 1, VALID), each
@@ -202,6 +210,7 @@ def patch_discriminator(size=256, norm="batch", name="discriminator"):
         size: input height and width, a multiple of 8 and at least 32.
         norm: "batch" (the original: BatchNorm on batch statistics) or "layer" (per-sample normalisation over
             H, W, C with a per-channel scale and offset, for the gradient penalty, which BatchNorm breaks).
+        width: d_conv1's filters (the original: 64); the hidden widths scale with it (`scaled`).
         name: the model's name.
 
     Returns:
@@ -219,8 +228,8 @@ def patch_discriminator(size=256, norm="batch", name="discriminator"):
     for i, (filters, strides) in enumerate(((64, 2), (128, 2), (256, 2), (512, 1)), start=1):
         if strides == 1:
             x = layers.ZeroPadding2D(1, name=f"d_conv{i}_pad")(x)
-        x = layers.Conv2D(filters, 4, strides, padding="same" if strides == 2 else "valid", use_bias=False,
-                          kernel_initializer=_normal_init(), name=f"d_conv{i}")(x)
+        x = layers.Conv2D(scaled(filters, width), 4, strides, padding="same" if strides == 2 else "valid",
+                          use_bias=False, kernel_initializer=_normal_init(), name=f"d_conv{i}")(x)
         if i > 1 and norm == "batch":
             x = _pix2pix_batch_norm(f"d_conv{i}_bn", train_mode_inference=True)(x)
         elif i > 1:
@@ -232,7 +241,7 @@ def patch_discriminator(size=256, norm="batch", name="discriminator"):
     return keras.Model([l_channel, ab], logits, name=name)
 
 
-def energy_discriminator(size=256, name="discriminator"):
+def energy_discriminator(size=256, width=64, name="discriminator"):
     """The EBGAN auto-encoder discriminator of the original `pix2pix.energyNetD` (docs/original-code.md 2.4).
 
     It sees ab' only (not L'). TF1 contrib-layer conventions: Glorot-uniform kernels; k4 s2 "same"; BatchNorm
@@ -242,6 +251,7 @@ def energy_discriminator(size=256, name="discriminator"):
 
     Args:
         size: input height and width, a multiple of 16.
+        width: d_enc1's filters (the original: 64); the hidden widths scale with it (`scaled`).
         name: the model's name.
 
     Returns:
@@ -254,14 +264,15 @@ def energy_discriminator(size=256, name="discriminator"):
         return TrainModeBatchNorm(train_mode_inference=True, epsilon=1e-3, scale=False, name=name)
 
     ab = keras.Input((size, size, 2), name="ab")
-    x = layers.Conv2D(64, 4, 2, padding="same", name="d_enc1")(ab)
+    x = layers.Conv2D(scaled(64, width), 4, 2, padding="same", name="d_enc1")(ab)
     x = layers.LeakyReLU(LEAK, name="d_enc1_lrelu")(x)
     for i, filters in enumerate((128, 256, 512), start=2):
-        x = layers.Conv2D(filters, 4, 2, padding="same", use_bias=False, name=f"d_enc{i}")(x)
+        x = layers.Conv2D(scaled(filters, width), 4, 2, padding="same", use_bias=False, name=f"d_enc{i}")(x)
         x = contrib_batch_norm(f"d_enc{i}_bn")(x)
         x = layers.LeakyReLU(LEAK, name=f"d_enc{i}_lrelu")(x)
     for i, filters in enumerate((256, 128, 64), start=1):
-        x = layers.Conv2DTranspose(filters, 4, 2, padding="same", use_bias=False, name=f"d_dec{i}")(x)
+        x = layers.Conv2DTranspose(scaled(filters, width), 4, 2, padding="same", use_bias=False,
+                                   name=f"d_dec{i}")(x)
         x = contrib_batch_norm(f"d_dec{i}_bn")(x)
         x = layers.LeakyReLU(LEAK, name=f"d_dec{i}_lrelu")(x)
     x = layers.Conv2DTranspose(2, 4, 2, padding="same", name="d_dec4")(x)

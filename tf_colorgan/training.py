@@ -43,11 +43,11 @@ def build_networks(config):
             features = config.gan == "lsgan" and "lsgan" not in config.textbook
             options = {"features_output": features} if config.arch == "lsgan" else {}
             return make_generator(z_dim=config.z_dim), make_discriminator(**options)
-        generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference)
+        generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference, config.width)
         if config.gan == "ebgan":
-            return generator, networks.energy_discriminator(config.size)
+            return generator, networks.energy_discriminator(config.size, config.width)
         norm = "layer" if config.gan == "wgan_gp" else "batch"
-        return generator, networks.patch_discriminator(config.size, norm=norm)
+        return generator, networks.patch_discriminator(config.size, norm=norm, width=config.width)
     finally:
         keras.config.set_dtype_policy(previous_policy)
 
