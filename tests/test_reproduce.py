@@ -34,7 +34,7 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
     results = tmp_path / "results"
     result = subprocess.run(
         [sys.executable, "-m", "tf_colorgan.reproduce", "--figure=6", "--dataset=sample", "--steps=1",
-         "--only=lsgan_l1,wgan_l2", "--n_critic_warmup=1", f"--models_dir={tmp_path / 'runs'}",
+         "--only=lsgan_l1,wgan_l2", "--n_critic_warmup=1", "--width=8", f"--models_dir={tmp_path / 'runs'}",
          f"--heldout={heldout}", "--heldout_every=1", f"--true_gray_dir={gray}",
          f"--results_dir={results}", "--precision=auto"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -69,7 +69,8 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
     shutil.rmtree(tmp_path / "runs")
     (results / "metrics.json").unlink()
     reproduce.reproduce(6, "sample", tmp_path / "runs", steps=1, only=["lsgan_l1", "wgan_l2"], true_gray_dir=gray,
-                        heldout=heldout, heldout_every=1, results_dir=results, n_critic_warmup=1, precision="auto")
+                        heldout=heldout, heldout_every=1, results_dir=results, n_critic_warmup=1, precision="auto",
+                        width=8)
     assert not (tmp_path / "runs").exists()
     assert json.loads((results / "metrics.json").read_text()) == metrics
 
@@ -86,7 +87,8 @@ def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
 def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "tf_colorgan.reproduce", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",
-         "--save_every=1", f"--models_dir={tmp_path}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+         "--save_every=1", "--width=8", f"--models_dir={tmp_path}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"
     while not list(checkpoints.glob("ckpt-2.index")) and process.poll() is None:
         time.sleep(0.5)

@@ -163,7 +163,7 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
     flag = flags.FLAGS
     settings = {"n_critic_warmup": flag.n_critic_warmup} if flag.n_critic_warmup else {}
-    settings["save_every"] = flag.save_every
+    settings.update(save_every=flag.save_every, width=flag.width)
     command = shlex.join(["python", "-m", "tf_colorgan.reproduce", *sys.argv[1:]])
     # a terminated study (a session's end, `kill`) unwinds like an error, so its segment is recorded
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -193,4 +193,5 @@ if __name__ == "__main__":
     flags.DEFINE_string("models_dir", "models/figure6", "Parent folder of the eight runs.")
     flags.DEFINE_integer("save_every", 500, "Checkpoint every N steps (a killed study loses at most N per run).")
     flags.DEFINE_integer("n_critic_warmup", None, "WGAN warm-up critic updates (the original: 100).")
+    flags.DEFINE_integer("width", 64, "First-layer filters of every network (the original: 64; 8 for a quick try).")
     app.run(main)
