@@ -162,7 +162,7 @@ def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(t
     # worker. Each trains one step and then resumes to step 2; before the resume worker 1 loses its files, so it
     # must restore the chief's checkpoint.
     flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--batch_size=2", "--image_every=100",
-             "--sample_count=1"]
+             "--sample_count=1", "--width=8"]
     chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"
     for steps in (1, 2):
         commands = [[f"--run_dir={chief}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={one}"]]
@@ -179,15 +179,15 @@ def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(t
     assert chief_values.keys() == worker_values.keys() == one_values.keys() and len(chief_values) > 100
     for name, value in chief_values.items():
         np.testing.assert_array_equal(worker_values[name], value, err_msg=name)  # both workers: identical
-    # Against one worker, where float sums run in another order. The critic's weights agree to 1e-6. The
-    # generator's move up to STEP = lr x sqrt(10) ~ 1.6e-4 per RMSProp step here (lr 5e-5, rho 0.9). Its deepest
-    # layers get gradients that are float noise at global batch 2, because BatchNorm over two values at 1 x 1 gives
-    # +-1 whatever its input: their weights may move apart by up to the two steps, each in its own direction
-    # (2 x 2 STEP; a bottleneck BatchNorm offset was seen 0.3e-3 apart on the AVX2-only kind, its mean gap 2.4e-5).
-    # So the generator is checked pooled over its 51 M weights: a mean gap under 5% of one step (7.9e-6; measured
-    # 6.8e-7 on the AVX2-only kind), where training on other batches or with another loss moves most weights apart
-    # by a whole step; the per-step losses (below) carry the rest. BatchNorm's moving statistics agree to 1e-3. The
-    # optimizer slots are not compared.
+    # Against one worker, where float sums run in another order (networks at --width=8: the same layers, 1/8 as
+    # wide). The critic's weights agree to 1e-6. The generator's move up to STEP = lr x sqrt(10) ~ 1.6e-4 per
+    # RMSProp step here (lr 5e-5, rho 0.9). Its deepest layers get gradients that are float noise at global batch
+    # 2, because BatchNorm over two values at 1 x 1 gives +-1 whatever its input: their weights may move apart by
+    # up to the two steps, each in its own direction (2 x 2 STEP; a bottleneck BatchNorm offset was seen 0.3e-3
+    # apart at full width on the AVX2-only kind, its mean gap 2.4e-5). So the generator is checked pooled over all
+    # its weights: a mean gap under 5% of one step (7.9e-6; measured 6.8e-7 at full width there), where training
+    # on other batches or with another loss moves most weights apart by a whole step; the per-step losses (below)
+    # carry the rest. The optimizer slots are not compared.
     def gaps(prefix):
         return [np.abs(np.float64(chief_values[name]) - one_values[name]) for name in one_values
                 if name.startswith(prefix)]
