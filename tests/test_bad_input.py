@@ -106,6 +106,7 @@ def colorizer_export(module_tmp_path):
     (tf.zeros([8, 8, 3], tf.uint8), "input must be 4-dimensional"),
     (tf.zeros([1, 8, 8, 4], tf.uint8), r"Invalid `images`: expected uint8 \[N, H, W, 3\]"),
 ])
+@pytest.mark.slow
 def test_the_export_refuses_the_wrong_dtype_rank_or_channels_with_a_clear_error(colorizer_export, images, message):
     with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match=message):
         colorizer_export(images=images)

@@ -36,6 +36,7 @@ def test_iteration_flops_counts_the_forward_and_backward_passes(gan, d_updates):
     assert benchmark.iteration_flops(training.build_model(Config(gan="wgan_gp")), 4) is None
 
 
+@pytest.mark.slow
 def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
     out = tmp_path / "benchmark.json"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -62,6 +63,7 @@ def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
     assert f"native bfloat16: {machine.native_bf16()}" in benchmark.format_result(measured)
 
 
+@pytest.mark.slow
 def test_unknown_variant_is_refused_with_the_choices():
     result = subprocess.run([sys.executable, "-m", "tf_colorgan.benchmark", "--variants=lsgan,dcgan"],
                             capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})

@@ -25,6 +25,7 @@ def colorize(*args, cwd):
                           capture_output=True, text=True, cwd=cwd)
 
 
+@pytest.mark.slow
 def test_files_and_folders_are_colorized_at_their_own_size_and_a_corrupt_file_is_skipped(run_dir, tmp_path):
     photos = tmp_path / "photos"
     (photos / "nested").mkdir(parents=True)
@@ -43,6 +44,7 @@ def test_files_and_folders_are_colorized_at_their_own_size_and_a_corrupt_file_is
         assert image.shape[:2] == Image.open(source).size[::-1] and image.shape[2] == 3
 
 
+@pytest.mark.slow
 def test_the_run_directory_and_its_export_folder_both_work(run_dir, tmp_path):
     source = data.SAMPLE_DIR / "grace_hopper.jpg"
     for model in (run_dir, run_dir / "export"):
@@ -57,6 +59,7 @@ def test_the_run_directory_and_its_export_folder_both_work(run_dir, tmp_path):
     (["--model", "/no/such/run", "x.jpg"], "Expected a run directory written by train.py"),
     (["--model", "RUN", "/no/such/photo.jpg"], "missing path(s): ['/no/such/photo.jpg']"),
 ])
+@pytest.mark.slow
 def test_bad_arguments_get_one_clear_message(run_dir, tmp_path, args, message):
     args = [str(run_dir) if a == "RUN" else a for a in args]
     result = colorize(*args, "-o", tmp_path / "out", cwd=tmp_path)

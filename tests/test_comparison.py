@@ -27,6 +27,7 @@ def runs(module_tmp_path):
     return made
 
 
+@pytest.mark.slow
 def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     out = tmp_path / "comparison"
     result = subprocess.run([sys.executable, "-m", "eval", f"--models={runs[0]},{runs[1]}", "--dataset=sample",
@@ -51,6 +52,7 @@ def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     assert Image.open(out / "figure.png").size[0] > 500
 
 
+@pytest.mark.slow
 def test_true_gray_photos_are_scored_by_colourfulness_only(runs, tmp_path):
     photos = tmp_path / "bw"
     photos.mkdir()

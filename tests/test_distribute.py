@@ -50,6 +50,7 @@ def train_in_process(run_config, strategy, steps):
     return model, losses.steps
 
 
+@pytest.mark.slow
 def test_wgan_on_two_replicas_matches_one_device_step_for_step():
     # DCGAN networks (BatchNorm, synchronised over the replicas) with WGAN's critic loop (3 critic updates in the
     # warm-up step, then 2), clipping and RMSProp, whose update is not invariant to the gradients' scale: a loss
@@ -156,6 +157,7 @@ def checkpoint_values(checkpoint_dir):
             if name != "_CHECKPOINTABLE_OBJECT_GRAPH"}
 
 
+@pytest.mark.slow
 def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(tmp_path, train_concurrently):
     # WGAN (RMSProp, clipping, a critic loop), L1 and the original's L2 half-sum over the global batch, BatchNorm
     # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2, against one

@@ -56,6 +56,7 @@ def deterministic_export(module_tmp_path):
     return generator, path
 
 
+@pytest.mark.slow
 def test_fresh_process_output_matches_the_in_memory_generator(deterministic_export, tmp_path):
     generator, path = deterministic_export
     served, stdout = serve(path, tmp_path)
@@ -68,6 +69,7 @@ def test_fresh_process_output_matches_the_in_memory_generator(deterministic_expo
         assert np.abs(served[name].astype(int) - in_memory.astype(int)).max() <= 1
 
 
+@pytest.mark.slow
 def test_every_weight_is_stored_once(deterministic_export):
     """keras-team/keras#23553: ExportArchive.track(model) would store each of the 51 M values twice."""
     generator, path = deterministic_export
@@ -76,6 +78,7 @@ def test_every_weight_is_stored_once(deterministic_export):
     assert sum(int(np.prod(shape)) for shape in stored) == generator.count_params() == 51_014_144
 
 
+@pytest.mark.slow
 def test_output_keeps_the_full_resolution_lightness_of_the_input(deterministic_export, tmp_path):
     served, _ = serve(deterministic_export[1], tmp_path)
     for name in PHOTOS:
@@ -97,6 +100,7 @@ def test_colorize_of_a_gray_ab_prediction_returns_the_gray_photo():
     assert float(tf.reduce_max(tf.abs(l_in - l_out))) < 0.5
 
 
+@pytest.mark.slow
 def test_tensorflow_serving_tools_read_and_run_the_export(deterministic_export, tmp_path):
     """`saved_model_cli show` and `saved_model_cli run` (TensorFlow Serving's own checks) on a real photo."""
     _, path = deterministic_export

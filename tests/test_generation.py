@@ -123,6 +123,7 @@ FRESH_PROCESS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_command_line_run_exports_a_generator_that_reloads_with_the_same_images(tmp_path):
     run_dir = tmp_path / "dcgan"
     result = subprocess.run(

@@ -66,6 +66,7 @@ CONVOLVE = ("import tf_colorgan, tensorflow as tf; "
             "tf.nn.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 4]), 1, 'SAME')")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting, onednn_convolution", [(None, True), ("0", False)])
 def test_importing_the_package_turns_onednn_on_unless_the_environment_says_otherwise(setting, onednn_convolution):
     # oneDNN's verbose log names each primitive it runs: a convolution primitive when TensorFlow's oneDNN kernels

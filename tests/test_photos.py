@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 from skimage import data as skdata
 
@@ -35,6 +36,7 @@ def manifest(folder):
         return list(csv.DictReader(file))
 
 
+@pytest.mark.slow
 def test_the_script_builds_disjoint_train_heldout_and_solvay_folders(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), f"--out={tmp_path}", "--scales=256,512"],
                             capture_output=True, text=True)

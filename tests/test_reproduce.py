@@ -21,6 +21,7 @@ def test_configurations_are_the_reports_eight_with_their_learning_rates():
     assert reproduce.CONFIGURATIONS["ebgan_l1"][3] == 1e-3 and reproduce.CONFIGURATIONS["wgan_l2"][3] == 5e-5
 
 
+@pytest.mark.slow
 def test_two_configurations_train_are_recorded_and_published_from_their_records_alone(tmp_path):
     from sklearn.datasets import load_sample_image
 
@@ -84,6 +85,7 @@ def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "tf_colorgan.reproduce", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",

@@ -63,6 +63,7 @@ def lsgan_run(module_tmp_path):
     return run_dir
 
 
+@pytest.mark.slow
 def test_run_directory_holds_everything_a_user_looks_at(lsgan_run):
     config = json.loads((lsgan_run / "config.json").read_text())
     assert config["gan"] == "lsgan" and config["l1"] == 100.0 and config["lr"] == 1e-4 and config["size"] == 256
@@ -84,6 +85,7 @@ def test_run_directory_holds_everything_a_user_looks_at(lsgan_run):
     assert all(0 <= v <= 100 for v in tensorboard_curve(lsgan_run / "logs" / "steps", "heldout/auc")[1])
 
 
+@pytest.mark.slow
 def test_the_checkpoint_holds_the_step_the_optimizer_state_and_the_dropout_seeds(lsgan_run):
     # A rerun resuming from it: test_distribute's two-worker test (colorization, one worker and two) and the
     # kill test below.
@@ -99,6 +101,7 @@ def test_the_checkpoint_holds_the_step_the_optimizer_state_and_the_dropout_seeds
     assert adam_moments > 0
 
 
+@pytest.mark.slow
 def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
     before = (lsgan_run / "config.json").read_text()
     result = train(f"--run_dir={lsgan_run}", "--gan=gan", *FAST, check=False)
@@ -126,6 +129,7 @@ BAD_FLAGS = {
 }
 
 
+@pytest.mark.slow
 def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, train_concurrently):
     run_dirs = [tmp_path / f"run_{index}" for index in range(len(BAD_FLAGS))]
     results = train_concurrently([[f"--run_dir={path}", flag] for path, flag in zip(run_dirs, BAD_FLAGS)])
@@ -135,6 +139,7 @@ def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, train_con
         assert not run_dir.exists()
 
 
+@pytest.mark.slow
 def test_deterministic_runs_of_the_same_command_give_bit_identical_weights(tmp_path, train_concurrently):
     """Two runs of `train.py --deterministic` (jitter, dropout, BatchNorm, both optimizers, 2 steps) end with the
     same bits in every checkpointed variable: weights, moving statistics, optimizer slots, the step. They train
@@ -223,6 +228,7 @@ def test_a_non_finite_loss_stops_training_with_a_clear_error():
                   callbacks=[callbacks.StopOnNonFiniteLoss()])
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_path):
     # SIGKILL (as a power cut) at random moments while a real run trains and checkpoints every step; the same
     # command then resumes each time from a readable checkpoint, and the run ends at its step with exactly one
@@ -259,6 +265,7 @@ def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_pa
     assert tensorboard_curve(run_dir / "logs" / "steps", "d_loss")[0] == list(range(1, 101))
 
 
+@pytest.mark.slow
 def test_a_second_trainer_on_a_run_directory_in_use_is_refused_and_a_killed_ones_lock_is_gone(tmp_path):
     run_dir = tmp_path / "run"
     command = [sys.executable, str(ROOT / "train.py"), f"--run_dir={run_dir}", "--task=generate",
