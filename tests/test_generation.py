@@ -167,3 +167,4 @@ def test_spearman_rank_correlation():
     assert figure5.spearman([1, 2, 3, 4], [9, 4, 1, 0]) == pytest.approx(-1.0)
     # ranks of (1, 2, 2, 3) are (0, 1.5, 1.5, 3); against (0, 1, 2, 3): r = 4.5 / sqrt(4.5 * 5) = 0.9487
     assert figure5.spearman([1, 2, 2, 3], [0, 1, 2, 3]) == pytest.approx(4.5 / np.sqrt(4.5 * 5.0))
+    assert np.isnan(figure5.spearman([1.0], [2.0])) and np.isnan(figure5.spearman([1, 1, 1], [1, 2, 3]))  # undefined

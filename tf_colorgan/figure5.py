@@ -35,7 +35,8 @@ def read_scalars(run_dir, tags=CURVES):
 
 
 def spearman(a, b):
-    """Spearman's rank correlation of two equally long sequences (average ranks for ties), in [-1, 1]."""
+    """Spearman's rank correlation of two equally long sequences (average ranks for ties), in [-1, 1]; NaN when it
+    is undefined (fewer than two points, or a constant sequence)."""
     def ranks(x):
         order = np.argsort(x, kind="stable")
         ranked = np.empty(len(x))
@@ -45,6 +46,8 @@ def spearman(a, b):
         return ranked
 
     ra, rb = ranks(np.asarray(a, float)), ranks(np.asarray(b, float))
+    if len(ra) < 2 or ra.std() == 0 or rb.std() == 0:
+        return float("nan")
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
