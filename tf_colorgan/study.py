@@ -256,8 +256,9 @@ def assemble(results_dir, records, figure, folder, size=256):
     for name, record in records.items():
         scores = record["scores"][figure]
         if scores["images"] != len(truths):
-            raise ValueError(f"Invalid record {name}: scored on {scores['images']} photos of {figure}, but {folder} "
-                             f"holds {len(truths)}. Rescore it (rerun reproduce on its run) or use its folder.")
+            raise ValueError(f"Invalid record {name}: scored on {scores['images']} photos of {figure}, but "
+                             f"{folder} holds {len(truths)}. Publish with the folder it was scored on, or delete "
+                             "the record and rerun.")
         models[record["label"]] = (record["run"], scores["per_image"])
         columns[record["label"]] = read_strip(pathlib.Path(results_dir) / "runs" / scores["outputs"], len(truths))
     return evaluation.comparison(folder, truths, models, true_gray), truths, columns
