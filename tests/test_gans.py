@@ -66,7 +66,8 @@ def test_wgan_critic_schedule_of_the_original():
     steps = tf.constant([0, 9, 10, 11, 499, 500, 501, 1000], tf.int64)
     np.testing.assert_array_equal(model.discriminator_steps(steps), [100, 100, 5, 5, 5, 100, 5, 100])
     np.testing.assert_array_equal(model.batches_per_step(steps), [101, 101, 6, 6, 6, 101, 6, 101])  # + G batch
-    np.testing.assert_array_equal(training.build_model(Config(width=8, gan="lsgan")).discriminator_steps(steps), [1] * 8)
+    lsgan = training.build_model(Config(width=8, gan="lsgan"))
+    np.testing.assert_array_equal(lsgan.discriminator_steps(steps), [1] * 8)
 
 
 def test_optimizers_per_objective_follow_the_report():
