@@ -66,7 +66,8 @@ def test_wgan_on_two_replicas_matches_one_device_step_for_step():
     # Weights: sums in another order agree to 1e-6, except where a gradient element is itself a near-cancelling
     # sum: its rounding is all that is left of it, and RMSProp's normalisation can scale that up to a whole step
     # (lr x sqrt(10)). Seen: 4 of the 204,800 d_conv2 weights 1.66e-6 apart on the AVX2-only kind, oneDNN off.
-    # A loss summed instead of averaged moves most weights apart by a step's order.
+    # (A loss summed instead of averaged is caught by the losses above, and doubles every update: TF1's RMSProp
+    # starts its mean square at 1, so its updates scale with the gradient.)
     gaps = {found.path: np.abs(np.array(found.numpy(), np.float64) - np.array(expected.numpy())).ravel()
             for expected, found in zip(one.weights, two.weights)}
     pooled = np.concatenate(list(gaps.values()))
