@@ -44,7 +44,7 @@ def evaluate(run_dir, count=None, batch_size=4):
     config = Config.from_json((run_dir / "config.json").read_text())
     split = json.loads((run_dir / "split.json").read_text())
     part = "test" if split["test"] else "train"
-    colorize = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
+    colorize = colorizer(run_dir)
     step = checkpointed_step(run_dir)
     out_dir = run_dir / "eval"
     out_dir.mkdir(exist_ok=True)
@@ -149,9 +149,14 @@ def colourfulness_both(image):
     return {"colourfulness": metrics.colourfulness(image), "colourfulness_abs": metrics.colourfulness(image, True)}
 
 
-def export_outputs(run_dir, images, batch_size=4):
-    """uint8 [N, S, S, 3]: `images` (uint8 [N, S, S, 3]) colorized by the run's export, `batch_size` at a time."""
-    colorize = tf.saved_model.load(str(pathlib.Path(run_dir) / "export")).signatures["serving_default"]
+def colorizer(run_dir):
+    """The `serving_default` signature of the run's export (uint8 images -> {"colorized": uint8 images})."""
+    return tf.saved_model.load(str(pathlib.Path(run_dir) / "export")).signatures["serving_default"]
+
+
+def export_outputs(colorize, images, batch_size=4):
+    """uint8 [N, S, S, 3]: `images` (uint8 [N, S, S, 3]) colorized by an export's signature (`colorizer`),
+    `batch_size` at a time."""
     return np.concatenate([colorize(images=images[i:i + batch_size])["colorized"].numpy()
                            for i in range(0, len(images), batch_size)])
 
@@ -206,7 +211,7 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
         label = model_label(Config.from_json((run_dir / "config.json").read_text()))
         if label in columns:
             label = f"{label} ({run_dir.name})"
-        columns[label], runs[label] = export_outputs(run_dir, truths, batch_size), str(run_dir)
+        columns[label], runs[label] = export_outputs(colorizer(run_dir), truths, batch_size), str(run_dir)
     models = {label: (runs[label], score(outputs, truths, true_gray)) for label, outputs in columns.items()}
     results = comparison(dataset, truths, models, true_gray, batch_size)
     report.write(out_dir, results, truths, columns, true_gray)

@@ -82,10 +82,10 @@ def run_record(name, config, segments, folders, runs_dir):
     folder of `folders` ({figure: photo folder}) as `runs_dir/<name>_<figure>.jpg`."""
     scalars = figure5.read_scalars(config.run_dir, LOSSES + HELDOUT_TAGS)
     steps, seconds = scalars["seconds_per_step"]
-    scores = {}
+    scores, colorize = {}, evaluation.colorizer(config.run_dir)  # the export loaded once for every figure
     for figure, folder in folders.items():
         truths = evaluation.evaluation_images(folder, config.size)
-        outputs = evaluation.export_outputs(config.run_dir, truths)
+        outputs = evaluation.export_outputs(colorize, truths)
         study.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs)
         scores[figure] = {"dataset": str(folder), "images": len(truths), "outputs": f"{name}_{figure}.jpg",
                           "per_image": evaluation.score(outputs, truths, study.FIGURES[figure][1])}
