@@ -22,7 +22,7 @@ def real_batches(config, k, batch_size=4):
     the built-in photos for the others. Shape [k, B, H, W, C]."""
     split = data.make_split("digits" if config.size == 28 else "sample", seed=0)
     channels = image_networks.IMAGE_SHAPES[config.arch][-1]
-    images = data.generation_images(split, "train", config.size, channels, config.arch in training.UNIT_RANGE_ARCHS,
+    images = data.generation_images(split, "train", config.size, channels, config.arch in image_networks.UNIT_RANGE,
                                     config.central_crop)
     return next(iter(images.repeat().batch(batch_size).batch(k)))
 

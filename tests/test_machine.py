@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tf_colorgan import machine, training
+from tf_colorgan import machine, rundir
 from tf_colorgan.config import ConfigError, make_config
 
 AVX2_ONLY = {"sse4_2", "avx", "avx2", "fma"}  # the flags of the AVX2-only AMD EPYC met here
@@ -49,9 +49,9 @@ def test_describe_records_the_cpu_kind():
 def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_path):
     first = make_config(gan="lsgan", run_dir=str(tmp_path), precision="mixed_bfloat16")
     (tmp_path / "config.json").write_text(first.to_json())
-    training.check_run_dir(make_config(gan="lsgan", run_dir=str(tmp_path), precision="float32"), tmp_path)
+    rundir.check_settings(make_config(gan="lsgan", run_dir=str(tmp_path), precision="float32"), tmp_path)
     with pytest.raises(ConfigError, match=r"other settings: l1=1.0 \(run: 100.0\)"):
-        training.check_run_dir(make_config(gan="lsgan", l1=1.0, run_dir=str(tmp_path)), tmp_path)
+        rundir.check_settings(make_config(gan="lsgan", l1=1.0, run_dir=str(tmp_path)), tmp_path)
 
 
 @pytest.mark.parametrize("given", [{"heldout_every": 10}, {"heldout_every": -1, "heldout": "photos"},

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing import plugin_event_accumulator
 
-from tf_colorgan import callbacks, networks, training
+from tf_colorgan import callbacks, networks, rundir, training
 from tf_colorgan.config import Config, ConfigError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -116,7 +116,7 @@ def test_a_config_json_with_unknown_settings_is_one_clear_error(tmp_path):
     values["checkpoint_every"] = 500  # --save_every's name before
     (tmp_path / "config.json").write_text(json.dumps(values))
     with pytest.raises(ConfigError, match=r"unknown setting\(s\) \['checkpoint_every'\].*checkpoint_every=500"):
-        training.check_run_dir(Config(run_dir=str(tmp_path)), tmp_path)
+        rundir.check_settings(Config(run_dir=str(tmp_path)), tmp_path)
 
 
 BAD_FLAGS = {

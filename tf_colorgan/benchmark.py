@@ -34,12 +34,12 @@ import time
 
 from absl import app, flags
 
-VARIANT_NAMES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
+from tf_colorgan.config import OBJECTIVES
 AGREEMENT_LOSSES = ("d_loss", "g_adversarial", "g_l1")
 MEASURED_STEP = 11  # past WGAN's 10 warm-up iterations, not a multiple of 500: 5 critic updates + 1
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("variants", list(VARIANT_NAMES), "Colorization objectives to time.")
+flags.DEFINE_list("variants", list(OBJECTIVES), "Colorization objectives to time.")
 flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GPU).")
 flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
 flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
@@ -306,9 +306,9 @@ def main(argv):
     gpu = bool(tf.config.list_physical_devices("GPU"))
     batch_sizes = [int(b) for b in FLAGS.batch_sizes or (["1", "4", "16"] if gpu else ["1", "4"])]
     precisions = FLAGS.precisions or ["float32", "mixed_bfloat16"] + (["mixed_float16"] if gpu else [])
-    unknown = sorted(set(FLAGS.variants) - set(VARIANT_NAMES))
+    unknown = sorted(set(FLAGS.variants) - set(OBJECTIVES))
     if unknown:
-        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {list(VARIANT_NAMES)}.")
+        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {list(OBJECTIVES)}.")
     jit = {"auto": [False, True] if gpu else [False], "off": [False], "on": [True], "both": [False, True]}[FLAGS.jit]
     result = run(FLAGS.variants, batch_sizes, precisions, jit, FLAGS.size, FLAGS.steps, FLAGS.pipeline_images,
                  FLAGS.export_sizes, FLAGS.agreement_steps)

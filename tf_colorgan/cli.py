@@ -14,15 +14,7 @@ import argparse
 import pathlib
 import sys
 
-
-def find_export(model):
-    """The SavedModel folder of `model` (a run directory or an export folder), or a clear ValueError."""
-    model = pathlib.Path(model)
-    for candidate in (model / "export", model):
-        if (candidate / "saved_model.pb").is_file():
-            return candidate
-    raise ValueError(f"Invalid value for argument `--model`. Expected a run directory written by train.py or its "
-                     f"export/ folder (holding saved_model.pb). Received: --model={model}")
+from tf_colorgan import rundir
 
 
 def expand_inputs(inputs):
@@ -70,7 +62,7 @@ def main(argv=None):
     colorize.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
     args = parser.parse_args(argv)
     try:
-        export_dir = find_export(args.model)
+        export_dir = rundir.find_export(args.model)
         missing = [item for item in args.inputs if not pathlib.Path(item).exists()]
         if missing:
             raise ValueError(f"Invalid inputs: expected image files or folders. Received missing path(s): {missing}")

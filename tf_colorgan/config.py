@@ -15,10 +15,10 @@ import json
 import pathlib
 import re
 
+from tf_colorgan import tasks
 from tf_colorgan.presets import EXPERIMENTS
 
-TASKS = ("colorize", "generate")
-IMAGE_SIZES = {"mlp": 28, "dcgan": 28, "lsgan": 112, "ebgan": 64, "wgan": 64}  # image-generation networks
+TASKS = tuple(tasks.MODULES)
 GRAYSCALE_SETS = ("fashion_mnist", "mnist", "digits")  # tf_colorgan.digits: image generation only
 Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
@@ -36,7 +36,7 @@ class ConfigError(ValueError):
     received. train.py reports it as a usage error, without a traceback."""
 
 
-def _invalid(name, expected, value):
+def invalid(name, expected, value):
     return ConfigError(f"Invalid value for argument `{name}`. Expected {expected}. Received: {name}={value!r}")
 
 
@@ -98,87 +98,56 @@ class Config:
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
         if self.task not in TASKS:
-            raise _invalid("task", f"one of {TASKS}", self.task)
+            raise invalid("task", f"one of {TASKS}", self.task)
         if self.gan not in OBJECTIVES:
-            raise _invalid("gan", f"one of {OBJECTIVES}", self.gan)
-        if self.task == "colorize":
-            if self.experiment:
-                raise _invalid("experiment", "no experiment for --task=colorize (presets are for --task=generate)",
-                               self.experiment)
-            if self.arch != "pix2pix":
-                raise _invalid("arch", "'pix2pix' for --task=colorize", self.arch)
-            if self.dataset in GRAYSCALE_SETS:
-                raise _invalid("dataset", "colour photos for --task=colorize ('sample', a folder or a TFDS image "
-                               f"dataset); {GRAYSCALE_SETS} are grayscale sets for --task=generate", self.dataset)
-            if self.size <= 0 or self.size % 256:
-                raise _invalid("size", "a positive multiple of 256 (the U-Net halves the image 8 times)", self.size)
-        else:
-            if self.experiment not in EXPERIMENTS:
-                raise _invalid("experiment", f"one of {tuple(EXPERIMENTS)} for --task=generate", self.experiment)
-            if self.arch not in IMAGE_SIZES:
-                raise _invalid("arch", f"one of {tuple(IMAGE_SIZES)} for --task=generate", self.arch)
-            if self.gan == "wgan_gp":
-                raise _invalid("gan", "gan, lsgan, ebgan or wgan for --task=generate (the image-generation critics "
-                               "have BatchNorm, which the gradient penalty's per-sample gradients do not allow)",
-                               self.gan)
-            if (self.gan == "ebgan") != (self.arch == "ebgan"):
-                raise _invalid("gan", "ebgan exactly with --arch=ebgan (its discriminator is an auto-encoder)",
-                               self.gan)
-            if self.size != IMAGE_SIZES[self.arch]:
-                raise _invalid("size", f"{IMAGE_SIZES[self.arch]}, the image size of the {self.arch} networks",
-                               self.size)
+            raise invalid("gan", f"one of {OBJECTIVES}", self.gan)
+        tasks.of(self.task).check(self)
         for name in ("z_discriminator", "z_generator"):
             if getattr(self, name) not in Z_DISTRIBUTIONS:
-                raise _invalid(name, f"one of {Z_DISTRIBUTIONS}", getattr(self, name))
-        if self.fcd_every and (self.task != "generate" or self.dataset not in GRAYSCALE_SETS):
-            raise _invalid("fcd_every", "0 unless --task=generate on fashion_mnist, mnist or digits (the classifier "
-                           "distance needs their classifier)", self.fcd_every)
+                raise invalid(name, f"one of {Z_DISTRIBUTIONS}", getattr(self, name))
         if self.fcd_every < 0:
-            raise _invalid("fcd_every", "an integer >= 0", self.fcd_every)
-        if self.heldout_every < 0 or (self.heldout_every and (self.task != "colorize" or not self.heldout)):
-            raise _invalid("heldout_every", "0, or an integer >= 1 with --task=colorize and a --heldout folder",
-                           self.heldout_every)
+            raise invalid("fcd_every", "an integer >= 0", self.fcd_every)
+        if self.heldout_every < 0:
+            raise invalid("heldout_every", "0, or an integer >= 1 with --task=colorize and a --heldout folder",
+                          self.heldout_every)
         if not 0 < self.central_crop <= 1:
-            raise _invalid("central_crop", "a fraction in (0, 1]", self.central_crop)
+            raise invalid("central_crop", "a fraction in (0, 1]", self.central_crop)
         textbook = tuple(self.textbook)
         if textbook == ("all",):
             textbook = TEXTBOOK_FORMS
         unknown = [form for form in textbook if form not in TEXTBOOK_FORMS]
         if unknown:
-            raise _invalid("textbook", f"a subset of {TEXTBOOK_FORMS} or 'all'", ",".join(textbook))
+            raise invalid("textbook", f"a subset of {TEXTBOOK_FORMS} or 'all'", ",".join(textbook))
         set_("textbook", tuple(sorted(set(textbook))))
         if self.precision not in PRECISIONS:
-            raise _invalid("precision", f"one of {PRECISIONS}", self.precision)
+            raise invalid("precision", f"one of {PRECISIONS}", self.precision)
         if self.strategy not in STRATEGIES:
-            raise _invalid("strategy", f"one of {STRATEGIES}", self.strategy)
-        if self.width != 64 and self.task != "colorize":
-            raise _invalid("width", "64 for --task=generate (only the colorization networks have a width knob)",
-                           self.width)
+            raise invalid("strategy", f"one of {STRATEGIES}", self.strategy)
         for name in ("batch_size", "n_critic", "n_critic_warmup", "save_every", "log_every",
                      "image_every", "sample_count", "z_dim", "generator_steps", "width"):
             if getattr(self, name) < 1:
-                raise _invalid(name, "an integer >= 1", getattr(self, name))
+                raise invalid(name, "an integer >= 1", getattr(self, name))
         for name in ("l1", "l2", "gan_weight", "margin", "gp_weight", "warmup_steps", "gan_epsilon",
                      "extra_generator_step_below", "pullaway"):
             if getattr(self, name) < 0:
-                raise _invalid(name, "a number >= 0", getattr(self, name))
+                raise invalid(name, "a number >= 0", getattr(self, name))
         if not 0 <= self.seed < 2**31:
-            raise _invalid("seed", "an integer in [0, 2**31)", self.seed)
+            raise invalid("seed", "an integer in [0, 2**31)", self.seed)
         if self.clip <= 0:
-            raise _invalid("clip", "a number > 0", self.clip)
+            raise invalid("clip", "a number > 0", self.clip)
         if self.steps is not None and self.epochs is not None:
             raise ConfigError(f"Set at most one of `steps` and `epochs`. Received: steps={self.steps}, "
                              f"epochs={self.epochs}")
         if self.steps is not None and self.steps < 1:
-            raise _invalid("steps", "an integer >= 1", self.steps)
+            raise invalid("steps", "an integer >= 1", self.steps)
         if self.epochs is not None and self.epochs <= 0:
-            raise _invalid("epochs", "a number > 0", self.epochs)
+            raise invalid("epochs", "a number > 0", self.epochs)
         set_("lr", LEARNING_RATES[self.gan] if self.lr is None else self.lr)
         if self.lr <= 0:
-            raise _invalid("lr", "a number > 0", self.lr)
+            raise invalid("lr", "a number > 0", self.lr)
         set_("beta1", BETA1.get(self.gan, 0.9) if self.beta1 is None else self.beta1)
         if not 0 <= self.beta1 < 1:
-            raise _invalid("beta1", "a number in [0, 1)", self.beta1)
+            raise invalid("beta1", "a number in [0, 1)", self.beta1)
         if not self.run_dir:
             set_("run_dir", str(pathlib.Path("models") / self.run_name))
 
@@ -241,14 +210,7 @@ def make_config(**given):
         from tf_colorgan import machine  # reads the hardware (and imports TensorFlow): only when asked
 
         given = {**given, "precision": machine.fastest_precision()}
-    if given.get("task") == "generate":
-        experiment = given.get("experiment", "")
-        if experiment not in EXPERIMENTS:
-            raise _invalid("experiment", f"one of {tuple(EXPERIMENTS)} for --task=generate", experiment)
-        preset = dict(EXPERIMENTS[experiment])
-        if "steps" in given or "epochs" in given:  # a given length replaces the preset's
-            preset.pop("steps", None), preset.pop("epochs", None)
-        if given.get("arch") in IMAGE_SIZES:  # the size follows a given --arch
-            preset["size"] = IMAGE_SIZES[given["arch"]]
-        given = {**preset, **given}
+    task = given.get("task", Config.task)
+    if task in tasks.MODULES:  # else Config refuses it
+        given = tasks.of(task).preset(given)
     return Config(**given)

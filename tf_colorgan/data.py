@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import color, digits
+from tf_colorgan import color, digits, rundir
 from tf_colorgan.config import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -181,7 +181,7 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
 
 def load_or_make_split(run_dir, dataset, seed, data_dir=None, colour_only=False):
     """The run's split: read from `run_dir/split.json`, or made with `make_split` and written there."""
-    path = pathlib.Path(run_dir) / "split.json"
+    path = rundir.split_path(run_dir)
     if path.exists():
         return json.loads(path.read_text())
     split = make_split(dataset, seed, data_dir, colour_only)

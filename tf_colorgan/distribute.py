@@ -28,6 +28,7 @@ import pathlib
 
 import tensorflow as tf
 
+from tf_colorgan import rundir
 from tf_colorgan.config import ConfigError
 
 
@@ -80,11 +81,9 @@ def is_chief(strategy):
 
 def work_dir(run_dir, strategy):
     """Where this process writes: the run directory for the chief, `run_dir/workers/<task>_<id>` otherwise."""
-    run_dir = pathlib.Path(run_dir)
     if is_chief(strategy):
-        return run_dir
-    task_type, task_id = worker(strategy)
-    return run_dir / "workers" / f"{task_type}_{task_id}"
+        return pathlib.Path(run_dir)
+    return rundir.worker(run_dir, *worker(strategy))
 
 
 def check_same_step(strategy, step):

@@ -21,8 +21,8 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import callbacks, classifier_distance, color, data, digits, gans, metrics
-from tf_colorgan.config import Config, ConfigError
+from tf_colorgan import callbacks, classifier_distance, color, data, digits, gans, metrics, rundir
+from tf_colorgan.config import ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
 GRAY = "Gray (ab = 0)"  # the label of the gray baseline (ab = 0) in every comparison
@@ -40,13 +40,11 @@ def evaluate(run_dir, count=None, batch_size=4):
     Returns:
         The metrics dict written to `eval/metrics.json`.
     """
-    run_dir = pathlib.Path(run_dir)
-    config = Config.from_json((run_dir / "config.json").read_text())
-    split = json.loads((run_dir / "split.json").read_text())
+    config, split = rundir.read_config(run_dir), rundir.read_split(run_dir)
     part = "test" if split["test"] else "train"
     colorize = colorizer(run_dir)
-    step = checkpointed_step(run_dir)
-    out_dir = run_dir / "eval"
+    step = rundir.checkpointed_step(run_dir)
+    out_dir = rundir.eval_outputs(run_dir)
     out_dir.mkdir(exist_ok=True)
 
     images = data.images(split, part).take(count if count is not None else -1)
@@ -65,12 +63,6 @@ def evaluate(run_dir, count=None, batch_size=4):
               "psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
     return result
-
-
-def checkpointed_step(run_dir):
-    """The step of the latest checkpoint in `run_dir/checkpoints`, 0 when there is none."""
-    latest = tf.train.latest_checkpoint(str(pathlib.Path(run_dir) / "checkpoints"))
-    return int(tf.train.load_checkpoint(latest).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE")) if latest else 0
 
 
 def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
@@ -151,7 +143,7 @@ def colourfulness_both(image):
 
 def colorizer(run_dir):
     """The `serving_default` signature of the run's export (uint8 images -> {"colorized": uint8 images})."""
-    return tf.saved_model.load(str(pathlib.Path(run_dir) / "export")).signatures["serving_default"]
+    return tf.saved_model.load(str(rundir.export(run_dir))).signatures["serving_default"]
 
 
 def export_outputs(colorize, images, batch_size=4):
@@ -208,7 +200,7 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
     columns = {GRAY: gray_baseline(truths)}
     runs = {GRAY: "baseline"}
     for run_dir in map(pathlib.Path, run_dirs):
-        label = model_label(Config.from_json((run_dir / "config.json").read_text()))
+        label = model_label(rundir.read_config(run_dir))
         if label in columns:
             label = f"{label} ({run_dir.name})"
         columns[label], runs[label] = export_outputs(colorizer(run_dir), truths, batch_size), str(run_dir)

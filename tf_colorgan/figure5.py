@@ -19,13 +19,15 @@ from absl import app, flags
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)
 
+from tf_colorgan import rundir  # noqa: E402
+
 CURVES = ("d_loss", "g_loss", "classifier_distance")
 
 
 def read_scalars(run_dir, tags=CURVES):
     """{tag: (steps int64 [n], values float64 [n])} from the run's `logs/steps` TensorBoard events."""
     found = {tag: {} for tag in tags}
-    for path in sorted((pathlib.Path(run_dir) / "logs" / "steps").glob("events.out.tfevents.*")):
+    for path in sorted(rundir.step_logs(run_dir).glob("events.out.tfevents.*")):
         for event in tf.compat.v1.train.summary_iterator(str(path)):
             for value in event.summary.value:
                 if value.tag in found:
@@ -69,8 +71,8 @@ def plot(runs, out):
     table = {}
     for row, run_dir in enumerate(runs):
         scalars = read_scalars(run_dir)
-        config = json.loads((pathlib.Path(run_dir) / "config.json").read_text())
-        name = f"{pathlib.Path(run_dir).name} ({config['gan']} on {config['arch']}, {config['dataset']})"
+        config = rundir.read_config(run_dir)
+        name = f"{pathlib.Path(run_dir).name} ({config.gan} on {config.arch}, {config.dataset})"
         table[name] = loss_quality_correlations(scalars)
         for column, tag in enumerate(CURVES):
             steps, values = scalars[tag]

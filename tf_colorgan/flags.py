@@ -11,7 +11,6 @@ import sys
 from absl import flags
 
 from tf_colorgan.config import (
-    IMAGE_SIZES,
     OBJECTIVES,
     PRECISIONS,
     STRATEGIES,
@@ -21,6 +20,7 @@ from tf_colorgan.config import (
     Config,
     make_config,
 )
+from tf_colorgan.image_networks import ARCHITECTURES
 from tf_colorgan.presets import EXPERIMENTS
 
 FLAGS = flags.FLAGS
@@ -33,7 +33,7 @@ def define_flags():
                       "generate: z -> images (its image-generation experiments, see --experiment).")
     flags.DEFINE_enum("experiment", None, tuple(EXPERIMENTS), "Image-generation preset of the original code "
                       "(with --task=generate); any other flag overrides its values.")
-    flags.DEFINE_enum("arch", None, ("pix2pix", *IMAGE_SIZES), "Networks: pix2pix (colorization) or, for "
+    flags.DEFINE_enum("arch", None, ("pix2pix", *ARCHITECTURES), "Networks: pix2pix (colorization) or, for "
                       "generation, the networks of one experiment (mlp, dcgan, lsgan, ebgan, wgan).")
     flags.DEFINE_enum("gan", defaults.gan, OBJECTIVES, "Objective: gan (non-saturating, explicit sigmoid), lsgan "
                       "(sigmoid before the squares), ebgan (auto-encoder D on ab), wgan (clipping, RMSProp), "

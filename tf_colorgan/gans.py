@@ -220,29 +220,44 @@ class AdversarialModel(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def train_step(self, data):
-        batches = tuple(data) if isinstance(data, (tuple, list)) else (data,)
-        step = self.global_step.value
-        d_updates = tf.shape(batches[0])[0] - int(self.task.extra_generator_batch)
+    def iteration(self, batches, step, discriminator_update_at, generator_update_at):
+        """One training iteration, written once for both drivers: its discriminator updates, its generator
+        updates, then the count and the losses (`end_step`). `train_step` traces it with the updates inline;
+        under another strategy it runs eagerly, each update a traced function on every replica
+        (`make_train_function`). `tf.while_loop` and `tf.cond` serve both: eagerly they run as Python.
+
+        Args:
+            batches: the iteration's batches, each stacked on a leading axis of size `batches_per_step(step)`
+                (per replica, under a strategy): one discriminator update per batch but the generator's extra one.
+            step: the iteration's step (int64 scalar tensor).
+            discriminator_update_at: (batches, step, index) -> the discriminator loss of update `index`.
+            generator_update_at: (batches, step) -> {"g_loss", "g_adversarial", task terms}.
+        """
+        stacked = self.distribute_strategy.experimental_local_results(batches[0])[0]
+        d_updates = tf.shape(stacked)[0] - int(self.task.extra_generator_batch)
         _, d_loss = tf.while_loop(lambda i, _: i < d_updates,
-                                  lambda i, _: (i + 1, self.discriminator_update_at(batches, step, i)),
+                                  lambda i, _: (i + 1, discriminator_update_at(batches, step, i)),
                                   (tf.constant(0), tf.constant(0.0)))
         for _ in range(self.generator_steps):
-            g_values = self.generator_update_at(batches, step)
+            g_values = generator_update_at(batches, step)
         if self.extra_generator_step_below:
             g_values = tf.cond(d_loss < self.extra_generator_step_below,
-                               lambda: self.generator_update_at(batches, step), lambda: g_values)
+                               lambda: generator_update_at(batches, step), lambda: g_values)
         return self.end_step(d_loss, g_values)
+
+    def train_step(self, data):
+        batches = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+        return self.iteration(batches, self.global_step.value, self.discriminator_update_at, self.generator_update_at)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         """Nothing to build: both networks and both optimizers are built. (Keras would draw a batch under a
         tf.distribute strategy to find out, and its reset makes a second iterator, which reshuffles the data.)"""
 
     def make_train_function(self, force=False):
-        """`train_step` in one traced function on the default strategy; under another tf.distribute strategy an
-        iteration driven from Python, because the strategies' gradient all-reduce (a `merge_call`) cannot run
-        inside `tf.while_loop` or `tf.cond`: its discriminator updates, then its generator updates, each one
-        traced function run on every replica (the losses returned are means over the replicas)."""
+        """`train_step` in one traced function on the default strategy; under another tf.distribute strategy the
+        same `iteration` run eagerly, because the strategies' gradient all-reduce (a `merge_call`) cannot run
+        inside a traced `tf.while_loop` or `tf.cond`: each update is one traced function run on every replica
+        (the losses returned are means over the replicas)."""
         if self._distribute_strategy is None:
             return super().make_train_function(force)
         strategy = self.distribute_strategy
@@ -259,15 +274,7 @@ class AdversarialModel(keras.Model):
         def train_function(iterator):
             data = next(iterator)
             batches = tuple(data) if isinstance(data, (tuple, list)) else (data,)
-            step = tf.constant(self.step, tf.int64)
-            d_loss = tf.constant(0.0)
-            for index in range(int(self.discriminator_steps(step))):
-                d_loss = d_update(batches, step, tf.constant(index))
-            for _ in range(self.generator_steps):
-                g_values = g_update(batches, step)
-            if self.extra_generator_step_below and float(d_loss) < self.extra_generator_step_below:
-                g_values = g_update(batches, step)
-            return self.end_step(d_loss, g_values)
+            return self.iteration(batches, tf.constant(self.step, tf.int64), d_update, g_update)
 
         self.train_function = train_function
         return train_function

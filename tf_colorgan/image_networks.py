@@ -8,11 +8,12 @@ Before the colorization study the report trained five GANs to generate images fr
 * "ebgan": the energy-based GAN on CelebA (64x64x3); the discriminator is an auto-encoder.
 * "wgan": the Wasserstein GAN on CelebA (64x64x3); the critic returns a raw 4x4 map.
 
-`ARCHITECTURES` maps each name to its (generator builder, discriminator builder) and `IMAGE_SHAPES` to the
-image shape its generator produces. Conventions of the original's TF1 contrib layers: Glorot-uniform kernels,
-zero biases, "same" padding, no bias on a layer followed by BatchNorm; BatchNorm with epsilon 1e-3, momentum
-0.999, an offset and no scale, always on batch statistics (is_training was on even when sampling); lrelu leak
-0.2. Transposed convolutions multiply H and W by their stride. Outputs are float32 under mixed precision.
+`ARCHITECTURES` maps each name to its (generator builder, discriminator builder), `IMAGE_SHAPES` to the
+image shape its generator produces, and `UNIT_RANGE` lists those whose images are in [0, 1]. Conventions of
+the original's TF1 contrib layers: Glorot-uniform kernels, zero biases, "same" padding, no bias on a layer
+followed by BatchNorm; BatchNorm with epsilon 1e-3, momentum 0.999, an offset and no scale, always on batch
+statistics (is_training was on even when sampling); lrelu leak 0.2. Transposed convolutions multiply H and W by
+their stride. Outputs are float32 under mixed precision.
 
 Every layer is named after the original's scope (`g_fc1`, `g_conv2`, `d_conv3`, ...).
 """
@@ -238,3 +239,4 @@ ARCHITECTURES = {
 }
 IMAGE_SHAPES = {"mlp": (28, 28, 1), "dcgan": (28, 28, 1), "lsgan": (112, 112, 3), "ebgan": (64, 64, 3),
                 "wgan": (64, 64, 3)}
+UNIT_RANGE = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1] (sigmoid outputs); the others [-1, 1] (tanh).

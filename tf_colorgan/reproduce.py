@@ -33,7 +33,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, study, training
+from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, rundir, study, training
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
 CONFIGURATIONS = study.CONFIGURATIONS
@@ -55,7 +55,7 @@ def train_and_record(name, config, results_dir, folders, command=None):
     """
     run_dir = pathlib.Path(config.run_dir)
     out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
-    first = evaluation.checkpointed_step(run_dir)
+    first = rundir.checkpointed_step(run_dir)
     if out.exists():
         recorded = json.loads(out.read_text())["steps"]
         if recorded >= (config.steps or 0) and first <= recorded:
@@ -65,9 +65,9 @@ def train_and_record(name, config, results_dir, folders, command=None):
     try:
         training.run(config)
     finally:  # a run stopped by an error is recorded up to its last checkpoint, which a rerun resumes
-        path = run_dir / "segments.json"
+        path = rundir.segments(run_dir)
         segments = json.loads(path.read_text()) if path.exists() else []
-        last = evaluation.checkpointed_step(run_dir)
+        last = rundir.checkpointed_step(run_dir)
         if last > first:
             segments.append({"from_step": first, "to_step": last, "seconds": round(time.monotonic() - began, 1),
                              "precision": config.precision, "date": datetime.date.today().isoformat(),
