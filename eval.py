@@ -19,8 +19,8 @@ import tf_colorgan  # noqa: F401 (before TensorFlow, out of isort order: it turn
 import tensorflow as tf
 from absl import app, flags, logging
 
-from tf_colorgan import evaluation
-from tf_colorgan.config import Config, ConfigError
+from tf_colorgan import evaluation, rundir
+from tf_colorgan.config import ConfigError
 
 flags.DEFINE_string("run_dir", None, "A colorization run directory written by train.py.")
 flags.DEFINE_string("generator", None, "The export/ folder of an image-generation run.")
@@ -50,7 +50,7 @@ def main(argv):
     run_dir = pathlib.Path(FLAGS.run_dir) if FLAGS.run_dir else pathlib.Path(FLAGS.generator).parent
     expected = "colorize" if FLAGS.run_dir else "generate"
     try:
-        config = Config.from_json((run_dir / "config.json").read_text())
+        config = rundir.read_config(run_dir)
     except FileNotFoundError:
         raise app.UsageError(f"No run at '{run_dir}': expected the config.json written by train.py.") from None
     except ConfigError as error:
