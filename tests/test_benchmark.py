@@ -5,10 +5,11 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import benchmark, machine, networks, training
+from tf_colorgan import benchmark, data, machine, networks, pix2pix_tutorial, training
 from tf_colorgan.config import Config
 
 
@@ -34,6 +35,35 @@ def test_iteration_flops_counts_the_forward_and_backward_passes(gan, d_updates):
     assert benchmark.iteration_flops(model, 4) == 4 * (d_updates * d_update + g_update)
     assert 100e9 < benchmark.iteration_flops(training.build_model(Config(gan="gan")), 1) < 120e9
     assert benchmark.iteration_flops(training.build_model(Config(gan="wgan_gp")), 4) is None
+
+
+def test_the_tutorial_yardstick_has_the_tutorials_networks_set_to_colorization():
+    model = pix2pix_tutorial.Pix2Pix()
+    # The tutorial's summaries: generator 54,425,859 weights (3 channels in and out), discriminator 2,770,433
+    # (3 + 3 channels in). Here 1 in, 2 out: the first kernel loses 4x4x2x64, the last 4x4x1x128 and a bias.
+    assert model.generator.count_params() == 54_425_859 - 4 * 4 * 2 * 64 - (4 * 4 * 1 * 128 + 1)
+    assert model.discriminator.count_params() == 2_770_433 - 4 * 4 * 3 * 64  # concat(1, 2) instead of (3, 3)
+    assert model.discriminator.output_shape == (None, 30, 30, 1)
+    g_layers, d_layers = benchmark.layer_flops(model.generator), benchmark.layer_flops(model.discriminator)
+    assert g_layers[0][1] == 2 * 128 * 128 * 64 * 4 * 4 * 1 and d_layers[0][1] == 2 * 128 * 128 * 64 * 4 * 4 * 3
+    g, d = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
+    # one pass: G fwd, weight and input grads; D fwd on both pairs, weight (and inner input) grads on both,
+    # input grads on the fake pair for G
+    expected = g + g + (g - g_layers[0][1]) + 2 * d + 2 * (d + d - d_layers[0][1]) + d
+    assert benchmark.iteration_flops(model, 4) == 4 * expected
+
+
+def test_the_tutorial_step_trains_both_networks_from_one_pass():
+    model = pix2pix_tutorial.Pix2Pix()
+    model.compile()
+    before = [w.numpy() for w in (model.generator.trainable_weights[0], model.discriminator.trainable_weights[0])]
+    pair = data.eval_pairs(data.make_split("sample", seed=0), 256, 1)  # a real photo's (L', ab')
+    history = model.fit(tf.data.Dataset.from_tensors(pair), epochs=1, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert all(np.isfinite(values[0]) for values in history.history.values())
+    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 1
+    after = (model.generator.trainable_weights[0], model.discriminator.trainable_weights[0])
+    assert all(np.any(old != new.numpy()) for old, new in zip(before, after))
 
 
 @pytest.mark.slow

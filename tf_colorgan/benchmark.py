@@ -35,11 +35,14 @@ import time
 from absl import app, flags
 
 from tf_colorgan.config import OBJECTIVES
+
+TUTORIAL = "pix2pix_tutorial"  # the TensorFlow pix2pix tutorial's step (`tf_colorgan.pix2pix_tutorial`), a yardstick
 AGREEMENT_LOSSES = ("d_loss", "g_adversarial", "g_l1")
 MEASURED_STEP = 11  # past WGAN's 10 warm-up iterations, not a multiple of 500: 5 critic updates + 1
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("variants", list(OBJECTIVES), "Colorization objectives to time.")
+flags.DEFINE_list("variants", [*OBJECTIVES, TUTORIAL], "Colorization objectives to time, and the TF tutorial's "
+                  "pix2pix step as a yardstick of FLOP efficiency.")
 flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GPU).")
 flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
 flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
@@ -76,23 +79,28 @@ def layer_flops(model):
 
 
 def iteration_flops(model, batch_size, step=MEASURED_STEP):
-    """FLOPs of one training iteration of a colorization `gans.AdversarialModel` at `step`, or None for WGAN-GP
-    (its second-order penalty is not counted).
+    """FLOPs of one training iteration of a colorization `gans.AdversarialModel` at `step` or of the tutorial's
+    `pix2pix_tutorial.Pix2Pix`, or None for WGAN-GP (its second-order penalty is not counted).
 
     With F the forward FLOPs of a network per example and F_1 those of its first layer (whose input needs no
     gradient): a backward pass costs F for the weight gradients and F - F_1 for the input gradients.
     Discriminator update: G forward + D forward and backward on the real and the fake batch = F_G + 2 (3 F_D -
     F_D1). Generator update: G forward and backward + D forward and input gradients on the fake batch
     = 3 F_G - F_G1 + 2 F_D. Iteration: d discriminator updates + `generator_steps` generator updates, x batch.
+    The tutorial's iteration, from one forward pass: G forward and backward, D forward on the real and the fake
+    pair, D's weight gradients on both and its input gradients on the fake one for G = 3 F_G - F_G1 + 7 F_D -
+    2 F_D1, x batch.
     """
     import tensorflow as tf
 
-    from tf_colorgan import gans
+    from tf_colorgan import gans, pix2pix_tutorial
 
     if isinstance(model, gans.WGANGP):
         return None
     g_layers, d_layers = layer_flops(model.generator), layer_flops(model.discriminator)
     g_total, d_total = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
+    if isinstance(model, pix2pix_tutorial.Pix2Pix):
+        return batch_size * (3 * g_total - g_layers[0][1] + 7 * d_total - 2 * d_layers[0][1])
     d_update = g_total + 2 * (3 * d_total - d_layers[0][1])
     g_update = 3 * g_total - g_layers[0][1] + 2 * d_total
     d_updates = int(model.discriminator_steps(tf.constant(step, tf.int64)))
@@ -127,16 +135,22 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
     import keras
     import tensorflow as tf
 
-    from tf_colorgan import data, training
+    from tf_colorgan import data, pix2pix_tutorial, training
     from tf_colorgan.config import make_config
 
-    config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size)
-    model = training.build_model(config)
-    model.global_step.assign(MEASURED_STEP)
-    batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
     l_channel, ab = data.eval_pairs(data.make_split("sample", 0), size, batch_size)
     repeat = -(-batch_size // l_channel.shape[0])  # the sample set has 6 photos
-    pair = tuple(tf.stack([tf.tile(x, [repeat, 1, 1, 1])[:batch_size]] * batches) for x in (l_channel, ab))
+    pair = tuple(tf.tile(x, [repeat, 1, 1, 1])[:batch_size] for x in (l_channel, ab))
+    if variant == TUTORIAL:
+        keras.config.set_dtype_policy(precision)
+        model, batches = pix2pix_tutorial.Pix2Pix(size), 1
+        model.compile(jit_compile=jit)
+    else:
+        config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size)
+        model = training.build_model(config)
+        model.global_step.assign(MEASURED_STEP)
+        batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
+        pair = tuple(tf.stack([x] * batches) for x in pair)  # the iteration's batches on a leading axis
     dataset = tf.data.Dataset.from_tensors(pair).repeat()
     ends = []  # the end of each iteration, from fit's own callbacks (fit's teardown, once per call, is not timed)
     timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(time.perf_counter()))
@@ -306,9 +320,9 @@ def main(argv):
     gpu = bool(tf.config.list_physical_devices("GPU"))
     batch_sizes = [int(b) for b in FLAGS.batch_sizes or (["1", "4", "16"] if gpu else ["1", "4"])]
     precisions = FLAGS.precisions or ["float32", "mixed_bfloat16"] + (["mixed_float16"] if gpu else [])
-    unknown = sorted(set(FLAGS.variants) - set(OBJECTIVES))
+    unknown = sorted(set(FLAGS.variants) - {*OBJECTIVES, TUTORIAL})
     if unknown:
-        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {list(OBJECTIVES)}.")
+        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {[*OBJECTIVES, TUTORIAL]}.")
     jit = {"auto": [False, True] if gpu else [False], "off": [False], "on": [True], "both": [False, True]}[FLAGS.jit]
     result = run(FLAGS.variants, batch_sizes, precisions, jit, FLAGS.size, FLAGS.steps, FLAGS.pipeline_images,
                  FLAGS.export_sizes, FLAGS.agreement_steps)
