@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import colorize, config, data, distribute, figure5, losses, networks, training
+from tf_colorgan import config, data, distribute, figure5, losses, networks, tasks, training
 
 
 @functools.cache
@@ -45,7 +45,8 @@ def train_in_process(run_config, strategy, steps):
         model = training.build_model(run_config)
     split = data.make_split(run_config.dataset, run_config.seed)
     losses = StepLosses()
-    stream = lambda: colorize.training_stream(run_config, split, model.batches_per_step, 0)  # noqa: E731
+    task = tasks.of(run_config.task)
+    stream = lambda: task.training_stream(run_config, split, model.batches_per_step, 0)  # noqa: E731
     model.fit(distribute.distribute_steps(strategy, stream), steps_per_epoch=steps, verbose=0, callbacks=[losses])
     return model, losses.steps
 
