@@ -72,17 +72,17 @@ def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
         [sys.executable, "-m", "tf_colorgan.benchmark", "--variants=lsgan", "--batch_sizes=2", "--precisions=float32",
-         "--steps=1", "--pipeline_images=8", "--export_sizes=320x240", f"--out={out}"],
+         "--steps=1", "--pipeline_images=8", "--export_sizes=320x240", "--width=8", f"--out={out}"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| lsgan | 2 | float32 | off |" in result.stdout
     measured = json.loads(out.read_text())
     assert set(measured["peak_gflops"]) == {"float32"} and measured["peak_gflops"]["float32"]["conv"] > 1
     (row,) = measured["training"]
-    assert row["finite_losses"] and row["batches_per_iteration"] == 2
+    assert row["finite_losses"] and row["batches_per_iteration"] == 2 and row["width"] == 8
     assert row["images_per_second"] == pytest.approx(4 / row["seconds_per_iteration"])
     assert row["gflop_per_iteration"] == pytest.approx(
-        benchmark.iteration_flops(training.build_model(Config(gan="lsgan")), 2) / 1e9)
+        benchmark.iteration_flops(training.build_model(Config(gan="lsgan", width=8)), 2) / 1e9)
     assert 0 < row["fraction_of_conv_peak"] < 1.5 and row["first_iteration_seconds"] > row["seconds_per_iteration"]
     assert row["peak_rss_mib"] > 100
     assert [p["threads"] for p in measured["pipeline"]] == sorted({1, os.cpu_count()})

@@ -49,6 +49,8 @@ flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
                   "--jit_compile rows: auto = both on a GPU, off on a CPU (XLA's CPU convolutions were measured "
                   "about 10x slower than oneDNN's: 7.9 s vs 0.8 s per GAN iteration at batch 1).")
 flags.DEFINE_integer("size", 256, "Training image size.")
+flags.DEFINE_integer("width", 64, "Filters of the first layer of the package's networks (64, the original's; the "
+                     "tests time narrow ones). The tutorial's networks keep their own.")
 flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one warm-up iteration).")
 flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
 flags.DEFINE_list("export_sizes", ["256x256", "4000x3000"], "WIDTHxHEIGHT photos timed through the export.")
@@ -130,7 +132,7 @@ def peak_gflops(dtype_name, repeats=5, rounds=3):
     return result
 
 
-def measure_training(variant, batch_size, precision, jit, size, steps):
+def measure_training(variant, batch_size, precision, jit, size, steps, width=64):
     """One training row (run in a fresh process): see the module docstring."""
     import keras
     import tensorflow as tf
@@ -146,7 +148,8 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
         model, batches = pix2pix_tutorial.Pix2Pix(size), 1
         model.compile(jit_compile=jit)
     else:
-        config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size)
+        config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size,
+                             width=width)
         model = training.build_model(config)
         model.global_step.assign(MEASURED_STEP)
         batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
@@ -159,6 +162,7 @@ def measure_training(variant, batch_size, precision, jit, size, steps):
     first, seconds = ends[0] - start, (ends[-1] - ends[0]) / steps
     flops = iteration_flops(model, batch_size)
     row = {"variant": variant, "batch": batch_size, "precision": precision, "jit": jit,
+           "width": None if variant == TUTORIAL else width,
            "seconds_per_iteration": seconds, "images_per_second": batches * batch_size / seconds,
            "batches_per_iteration": batches, "gflop_per_iteration": flops and flops / 1e9,
            "gflops": flops and flops / seconds / 1e9, "first_iteration_seconds": first,
@@ -198,7 +202,7 @@ def measure_pipeline(count, size=256, batch_size=4):
     return rows
 
 
-def measure_export(sizes, size=256, repeats=3):
+def measure_export(sizes, size=256, repeats=3, width=64):
     """ms per photo through a loaded colorization SavedModel (a randomly initialised U-Net) at each WxH."""
     import numpy as np
     import tensorflow as tf
@@ -207,7 +211,7 @@ def measure_export(sizes, size=256, repeats=3):
 
     with tempfile.TemporaryDirectory() as root:  # loading reads the weights into memory: the files can go
         path = pathlib.Path(root) / "export"
-        export.export_colorizer(networks.unet_generator(size), size, path)
+        export.export_colorizer(networks.unet_generator(size, width=width), size, path)
         colorize = tf.saved_model.load(str(path)).signatures["serving_default"]
     rows = []
     for spec in sizes:
@@ -248,7 +252,7 @@ def in_fresh_process(function, *args):
 
 
 def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_images, export_sizes,
-        agreement_steps=0):
+        agreement_steps=0, width=64):
     """All measurements; returns the JSON-serialisable result (see the module docstring)."""
     from tf_colorgan import machine  # imports TensorFlow: in the parent process only once it measures
 
@@ -260,13 +264,14 @@ def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_i
         for batch_size in batch_sizes:
             for precision in precisions:
                 for jit in jit_settings:
-                    row = in_fresh_process(measure_training, variant, batch_size, precision, jit, size, steps)
+                    row = in_fresh_process(measure_training, variant, batch_size, precision, jit, size, steps,
+                                           width)
                     peak = result["peak_gflops"][precision.removeprefix("mixed_")]["conv"]
                     row["fraction_of_conv_peak"] = row["gflops"] and row["gflops"] / peak
                     result["training"].append(row)
                     print(format_training([row], header=not result["training"][:-1]), flush=True)
     result["pipeline"] = in_fresh_process(measure_pipeline, pipeline_images)
-    result["export"] = in_fresh_process(measure_export, export_sizes, size) if export_sizes else []
+    result["export"] = in_fresh_process(measure_export, export_sizes, size, 3, width) if export_sizes else []
     if agreement_steps:
         with tempfile.TemporaryDirectory() as root:
             result["agreement"] = in_fresh_process(measure_agreement, agreement_steps, root)
@@ -325,7 +330,7 @@ def main(argv):
         raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {[*OBJECTIVES, TUTORIAL]}.")
     jit = {"auto": [False, True] if gpu else [False], "off": [False], "on": [True], "both": [False, True]}[FLAGS.jit]
     result = run(FLAGS.variants, batch_sizes, precisions, jit, FLAGS.size, FLAGS.steps, FLAGS.pipeline_images,
-                 FLAGS.export_sizes, FLAGS.agreement_steps)
+                 FLAGS.export_sizes, FLAGS.agreement_steps, FLAGS.width)
     print(format_result(result))
     print(json.dumps(result, indent=1))
     if FLAGS.out:
