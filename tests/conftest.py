@@ -1,7 +1,8 @@
 """Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
-a strategy places them. And two fixtures: `module_tmp_path`, and `train_concurrently` for tests that start several
-real train.py processes."""
+a strategy places them. And three fixtures: `module_tmp_path`, `digits_classifiers` (the classifier cache of the
+8x8 digits, trained once per session), and `train_concurrently` for tests that start several real train.py
+processes."""
 
 import os
 import pathlib
@@ -26,6 +27,18 @@ def module_tmp_path(tmp_path_factory, request):
     path = tmp_path_factory.mktemp(request.module.__name__)
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def digits_classifiers(tmp_path_factory):
+    """(cache root, trained model): a classifier cache (`classifier_distance.load_or_train_classifier`) holding the
+    8x8 digits' classifier, trained here once for the session's tests that measure the Frechet classifier
+    distance, and the model that training returned."""
+    from tf_colorgan import classifier_distance
+
+    root = tmp_path_factory.mktemp("classifiers")
+    model, _ = classifier_distance.load_or_train_classifier("digits", root)
+    return root, model
 
 
 @pytest.fixture

@@ -124,8 +124,10 @@ FRESH_PROCESS = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_command_line_run_exports_a_generator_that_reloads_with_the_same_images(tmp_path):
+def test_command_line_run_exports_a_generator_that_reloads_with_the_same_images(tmp_path, digits_classifiers):
     run_dir = tmp_path / "dcgan"
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "classifiers").symlink_to(digits_classifiers[0])  # train.py's cache, relative to its cwd
     result = subprocess.run(
         [sys.executable, str(ROOT / "train.py"), "--task=generate", "--experiment=dcgan_mnist", "--dataset=digits",
          "--steps=3", "--batch_size=16", "--image_every=1", "--sample_count=30", "--fcd_every=2",
