@@ -1,6 +1,7 @@
 """Evaluate a trained run.
 
-Colorization: colorize the run's held-out test images with its export and score them (PSNR, SSIM):
+Colorization: colorize the run's held-out test images with its generator (the report's protocol: batch statistics
+in batches of --batch_size, dropout on, from the run's checkpoint) and score them (PSNR, SSIM):
     python eval.py --run_dir=models/sample_lsgan_l1-100_l2-0
 writes models/.../eval/<step>_<i>_col.png, <step>_<i>_true.png and metrics.json.
 
@@ -29,7 +30,7 @@ flags.DEFINE_string("dataset", "sample", "With --models: 'sample', a folder of i
 flags.DEFINE_string("out", "comparison", "With --models: the output folder.")
 flags.DEFINE_boolean("true_gray", False, "With --models: photos without a colour original (colourfulness only).")
 flags.DEFINE_integer("count", None, "Colorization: only the first N test images. Generation: samples (2000).")
-flags.DEFINE_integer("batch_size", 4, "Colorization: images per batch through the export (batch statistics).")
+flags.DEFINE_integer("batch_size", 4, "Colorization: images per batch through the generator (batch statistics).")
 FLAGS = flags.FLAGS
 
 

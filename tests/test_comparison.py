@@ -8,21 +8,25 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
-from tf_colorgan import data, evaluation, export, networks
+from tf_colorgan import data, evaluation, networks, rundir
 from tf_colorgan.config import Config
 
 
 @pytest.fixture(scope="module")
 def runs(module_tmp_path):
-    """Two run directories (config.json + export) with randomly initialised colorizers."""
+    """Two run directories (config.json + a checkpoint of the generator) with randomly initialised colorizers
+    (at width 8: what is tested is the comparison, not the networks)."""
     made = []
     for gan, l1, l2 in (("lsgan", 100.0, 0.0), ("wgan", 0.0, 1.0)):
         run = module_tmp_path / gan
-        run.mkdir()
-        (run / "config.json").write_text(Config(gan=gan, l1=l1, l2=l2, train_mode_inference=False).to_json())
-        export.export_colorizer(networks.unet_generator(train_mode_inference=False), 256, run / "export")
+        config = Config(gan=gan, l1=l1, l2=l2, train_mode_inference=False, width=8)
+        rundir.config_path(run).parent.mkdir()
+        rundir.config_path(run).write_text(config.to_json())
+        generator = networks.unet_generator(train_mode_inference=False, width=config.width)
+        tf.train.Checkpoint(generator=generator).save(str(rundir.checkpoints(run) / "ckpt"))
         made.append(run)
     return made
 

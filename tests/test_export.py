@@ -88,6 +88,32 @@ def test_output_keeps_the_full_resolution_lightness_of_the_input(deterministic_e
         assert float(tf.reduce_mean(tf.abs(l_in - l_out))) < 1.0
 
 
+def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_call(tmp_path):
+    """A default run's generator (batch statistics and dropout at inference, as the original) is served on its
+    moving averages, without dropout, one photo at a time: bit-identical answers. The export has no other
+    signature; in the report's protocol (the generator as it trained) the answers move with the batch."""
+    generator = networks.unet_generator(width=8)  # train_mode_inference=True, the default
+    l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
+    generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values
+    export.export_colorizer(generator, 256, tmp_path / "export")
+    signatures = tf.saved_model.load(str(tmp_path / "export")).signatures
+    assert list(signatures) == ["serving_default"]
+    names = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "grace_hopper.jpg")
+    photos = tf.concat([tf.cast(tf.image.resize(read_photo(name), [240, 320]), tf.uint8) for name in names], 0)
+
+    serve = lambda images: signatures["serving_default"](images=images)["colorized"].numpy()  # noqa: E731
+    together = serve(photos)
+    for index in range(len(names)):
+        assert np.array_equal(serve(photos[index:index + 1])[0], together[index])
+    assert np.array_equal(serve(photos[::-1]), together[::-1]) and np.array_equal(serve(photos), together)
+    twin = networks.inference_twin(generator)  # what the signature runs, in memory (eager: 1 level of rounding)
+    assert np.abs(export.colorize(twin, photos[:1], 256).numpy().astype(int) - together[:1].astype(int)).max() <= 1
+    assert all(layer.train_mode_inference for layer in generator.layers if hasattr(layer, "train_mode_inference"))
+
+    report = lambda images: export.colorize(generator, images, 256).numpy()  # noqa: E731
+    assert not np.array_equal(report(photos)[0], report(photos[:1])[0])
+
+
 def test_colorize_of_a_gray_ab_prediction_returns_the_gray_photo():
     """A generator that predicts ab' = 0 must give back the grayscale version of the input, at any size."""
     zero_ab = lambda l_channel, training: tf.zeros(tf.concat([tf.shape(l_channel)[:3], [2]], 0))  # noqa: E731

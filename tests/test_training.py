@@ -102,6 +102,23 @@ def test_the_checkpoint_holds_the_step_the_optimizer_state_and_the_dropout_seeds
 
 
 @pytest.mark.slow
+def test_eval_scores_the_test_split_with_the_runs_generator(lsgan_run):
+    """`eval.py --run_dir`, the original's evaluation: the test photos through the generator as it trained (the
+    report's protocol, from the checkpoint), PNGs and PSNR/SSIM written under eval/."""
+    result = subprocess.run([sys.executable, str(ROOT / "eval.py"), f"--run_dir={lsgan_run}"], capture_output=True,
+                            text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((lsgan_run / "eval" / "metrics.json").read_text())
+    test_photos = json.loads((lsgan_run / "split.json").read_text())["test"]
+    assert (metrics["step"], metrics["images"], metrics["split"], metrics["size"]) == (2, len(test_photos), "test", 256)
+    assert 0 < metrics["psnr"] < 100 and -1 <= metrics["ssim"] <= 1
+    for index in range(len(test_photos)):
+        for kind in ("col", "true"):
+            image = tf.io.decode_png(tf.io.read_file(str(lsgan_run / "eval" / f"2_{index}_{kind}.png")))
+            assert image.shape == (256, 256, 3)
+
+
+@pytest.mark.slow
 def test_rerun_with_other_settings_is_refused_and_changes_nothing(lsgan_run):
     before = (lsgan_run / "config.json").read_text()
     result = train(f"--run_dir={lsgan_run}", "--gan=gan", *FAST, check=False)

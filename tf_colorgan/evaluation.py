@@ -1,12 +1,12 @@
 """Evaluation of trained runs: `evaluate(run_dir)` for colorizers, `generator_metrics` for image generators.
 
-Colorization, `evaluate(run_dir)`: colorize a run's held-out test images with its export, as the original
-eval.py did.
+Colorization, `evaluate(run_dir)`: colorize a run's held-out test images with its generator (`colorizer`: the
+report's protocol, from its checkpoint), as the original eval.py did.
 
 Protocol (the original's): each test image is converted to Lab and AREA-resized to the training size; the truth
 is that image back in RGB uint8 (round-tripped through Lab), the input its lightness; prediction and truth come
 from one pass (the original fetched them in two `sess.run` calls, C10). Batches of `batch_size` images go
-through the export together, which matters when BatchNorm runs on batch statistics (the default).
+through the generator together, which matters when BatchNorm runs on batch statistics (the default).
 Writes `eval/<step>_<i>_col.png`, `eval/<step>_<i>_true.png` and `eval/metrics.json` (PSNR and SSIM on RGB
 uint8, data range 255, mean over images).
 
@@ -21,7 +21,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import callbacks, classifier_distance, color, data, digits, gans, metrics, rundir
+from tf_colorgan import callbacks, classifier_distance, color, data, digits, export, gans, metrics, networks, rundir
 from tf_colorgan.config import ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
@@ -142,12 +142,24 @@ def colourfulness_both(image):
 
 
 def colorizer(run_dir):
-    """The `serving_default` signature of the run's export (uint8 images -> {"colorized": uint8 images})."""
-    return tf.saved_model.load(str(rundir.export(run_dir))).signatures["serving_default"]
+    """The report's protocol for a trained colorization run: function `images` uint8 [N, H, W, 3] ->
+    {"colorized": uint8 [N, H, W, 3]} (`export.colorize`) through its generator as it trained (by default
+    BatchNorm on the statistics of the photos of one call, dropout on, C12), restored from its latest checkpoint.
+    (The export's serving signature is batch-independent instead, `tf_colorgan.export`; before it was, it ran
+    this protocol, and this function reproduces the study's scores of those exports exactly.)"""
+    config = rundir.read_config(run_dir)
+    generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference, config.width)
+    latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run_dir)))
+    if not latest:
+        raise FileNotFoundError(f"No checkpoint in '{rundir.checkpoints(run_dir)}': expected a run trained by "
+                                "train.py (the report's protocol runs the generator from its checkpoint).")
+    tf.train.Checkpoint(generator=generator).restore(latest).expect_partial()  # the generator alone
+    return tf.function(lambda images: {"colorized": export.colorize(generator, images, config.size)},
+                       reduce_retracing=True)
 
 
-def export_outputs(colorize, images, batch_size=4):
-    """uint8 [N, S, S, 3]: `images` (uint8 [N, S, S, 3]) colorized by an export's signature (`colorizer`),
+def protocol_outputs(colorize, images, batch_size=4):
+    """uint8 [N, S, S, 3]: `images` (uint8 [N, S, S, 3]) colorized with the report's protocol (`colorizer`),
     `batch_size` at a time."""
     return np.concatenate([colorize(images=images[i:i + batch_size])["colorized"].numpy()
                            for i in range(0, len(images), batch_size)])
@@ -203,7 +215,7 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
         label = model_label(rundir.read_config(run_dir))
         if label in columns:
             label = f"{label} ({run_dir.name})"
-        columns[label], runs[label] = export_outputs(colorizer(run_dir), truths, batch_size), str(run_dir)
+        columns[label], runs[label] = protocol_outputs(colorizer(run_dir), truths, batch_size), str(run_dir)
     models = {label: (runs[label], score(outputs, truths, true_gray)) for label, outputs in columns.items()}
     results = comparison(dataset, truths, models, true_gray, batch_size)
     report.write(out_dir, results, truths, columns, true_gray)

@@ -1,10 +1,13 @@
 """SavedModel export of a trained generator, with all pre- and post-processing inside the graph.
 
 Contract (`models/<run>/export/`): loadable with plain `tf.saved_model.load` in a process that never imports
-tf_colorgan. Signature `serving_default`:
-* colorization: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo as three equal channels);
-  output `colorized` uint8 [N, H, W, 3];
-* image generation: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
+tf_colorgan.
+* colorization, signature `serving_default`: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo
+  as three equal channels); output `colorized` uint8 [N, H, W, 3]. Deterministic and batch-independent: BatchNorm
+  on its moving averages, no dropout, each photo through the generator alone, so a photo gets the same answer,
+  bit for bit, alone, in any batch and on every call (what a server must give, whatever batches it forms). The
+  report's protocol (batch statistics, dropout on, C12) is `evaluation.colorizer`'s, from the run's checkpoint.
+* image generation, signature `serving_default`: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
 
 Each weight is stored once: the endpoint tracks the variables it uses, and `ExportArchive.track(generator)` is
 not called, because with the TensorFlow backend it stores every weight a second time (keras-team/keras#23553:
@@ -14,7 +17,7 @@ twice the export on disk and in every server's memory).
 import keras
 import tensorflow as tf
 
-from tf_colorgan import callbacks, color
+from tf_colorgan import callbacks, color, networks
 
 SIGNATURE = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
 
@@ -46,7 +49,8 @@ def colorize(generator, images, size):
     """Colorizes uint8 photos with a generator trained at `size`, keeping their full-resolution lightness.
 
     L' of the input at its resolution (`color.normalized_lightness_of_uint8`) -> AREA-resized to size x size ->
-    generator (in inference mode, which by default still means batch statistics and dropout, as the original) ->
+    generator (in inference mode: by default still batch statistics and dropout, as the original; the export serves
+    its `networks.inference_twin`) ->
     ab' resized back to H x W (bilinear) -> Lab(L of the input, predicted ab) -> RGB, rounded to uint8.
 
     Args:
@@ -65,14 +69,18 @@ def colorize(generator, images, size):
     return _per_pixel(_compose)(lightness, ab)
 
 
+def colorize_each(generator, images, size):
+    """`colorize` of each photo alone (batches of one, in order): its answer does not depend on the others."""
+    return tf.map_fn(lambda index: colorize(generator, images[index:index + 1], size)[0],
+                     tf.range(tf.shape(images)[0]), fn_output_signature=tf.TensorSpec([None, None, 3], tf.uint8))
+
+
 def export_colorizer(generator, size, path):
     """Writes the serving SavedModel of `generator` to `path` (see the module docstring)."""
     archive = keras.export.ExportArchive()  # no track(generator): see the module docstring
-    archive.add_endpoint(
-        "serving_default",
-        lambda images: {"colorized": colorize(generator, images, size)},
-        input_signature=[SIGNATURE],
-    )
+    twin = networks.inference_twin(generator)
+    archive.add_endpoint("serving_default", lambda images: {"colorized": colorize_each(twin, images, size)},
+                         input_signature=[SIGNATURE])
     archive.write_out(str(path), verbose=False)
 
 

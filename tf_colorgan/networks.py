@@ -113,6 +113,21 @@ def dropout_seeds_kept(model):
         seed.assign(value)
 
 
+def inference_twin(model):
+    """A copy of the functional `model` (its architecture and current weights) whose `TrainModeBatchNorm` layers
+    normalise with their moving averages and whose `TrainModeDropout` layers pass their input through at
+    inference: deterministic, and each image gets the same answer in any batch (the serving export). `model`
+    is left as it is."""
+    config = model.get_config()
+    for layer in config["layers"]:
+        if "train_mode_inference" in layer["config"]:
+            layer["config"]["train_mode_inference"] = False
+    twin = keras.Model.from_config(config, custom_objects={"TrainModeBatchNorm": TrainModeBatchNorm,
+                                                           "TrainModeDropout": TrainModeDropout})
+    twin.set_weights(model.get_weights())
+    return twin
+
+
 def _pix2pix_batch_norm(name, train_mode_inference):
     return TrainModeBatchNorm(
         train_mode_inference=train_mode_inference,

@@ -12,7 +12,7 @@ ProjectReport table (GAN-L2 2e-5, the argparse default it ran with). Runs land i
 every configuration from its checkpoint. With `--heldout` each run scores its generator on that folder every
 `--heldout_every` steps (TensorBoard `heldout/<metric>`).
 
-As each configuration reaches its budget it is scored once through its export, with the protocol of
+As each configuration reaches its budget it is scored once from its checkpoint, with the protocol of
 `eval.py --models` (`evaluation.comparison`): Figure 6 on the `--heldout` photos (else the training set's)
 against their truth, Figure 7 on `--true_gray_dir` (photos without a colour original; `--figure=7` scores only
 these). Its record goes to `<results_dir>/runs/<name>.json` (settings, the processes that trained it
@@ -82,10 +82,10 @@ def run_record(name, config, segments, folders, runs_dir):
     folder of `folders` ({figure: photo folder}) as `runs_dir/<name>_<figure>.jpg`."""
     scalars = figure5.read_scalars(config.run_dir, LOSSES + HELDOUT_TAGS)
     steps, seconds = scalars["seconds_per_step"]
-    scores, colorize = {}, evaluation.colorizer(config.run_dir)  # the export loaded once for every figure
+    scores, colorize = {}, evaluation.colorizer(config.run_dir)  # the generator loaded once for every figure
     for figure, folder in folders.items():
         truths = evaluation.evaluation_images(folder, config.size)
-        outputs = evaluation.export_outputs(colorize, truths)
+        outputs = evaluation.protocol_outputs(colorize, truths)
         study.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs)
         scores[figure] = {"dataset": str(folder), "images": len(truths), "outputs": f"{name}_{figure}.jpg",
                           "per_image": evaluation.score(outputs, truths, study.FIGURES[figure][1])}
