@@ -19,8 +19,11 @@ FRESH_PROCESS = textwrap.dedent("""
     signature = model.signatures["serving_default"]
     print(sorted(signature.structured_input_signature[1]), sorted(signature.structured_outputs))
     for path, out in zip(sys.argv[2::2], sys.argv[3::2]):
-        images = tf.io.decode_image(tf.io.read_file(path), channels=3)[tf.newaxis]
+        contents = tf.io.read_file(path)
+        images = tf.io.decode_image(contents, channels=3)[tf.newaxis]
         np.save(out, signature(images=images)["colorized"].numpy())
+        png = model.signatures["encoded"](images=contents[tf.newaxis])["colorized"][0]
+        np.save(out + ".encoded.npy", tf.io.decode_png(png).numpy())
     print("tf_colorgan" in sys.modules)
 """)
 
@@ -31,13 +34,16 @@ PHOTOS = ["coffee.jpg", "grace_hopper.jpg"]  # 512 x 341 and 437 x 512: neither 
 
 
 def serve(export_dir, tmp_path):
-    """Colorizes PHOTOS with the export in a fresh Python process; returns ({name: uint8 array}, stdout)."""
+    """Colorizes PHOTOS with the export in a fresh Python process, through `serving_default` and through `encoded`
+    (the file's bytes in, a PNG out); returns ({name: uint8 array}, stdout), having checked that both agree."""
     args = []
     for name in PHOTOS:
         args += [str(data.SAMPLE_DIR / name), str(tmp_path / f"{name}.npy")]
     result = subprocess.run([sys.executable, "-c", FRESH_PROCESS, str(export_dir), *args],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
+    for name in PHOTOS:
+        assert np.array_equal(np.load(tmp_path / f"{name}.npy")[0], np.load(tmp_path / f"{name}.npy.encoded.npy"))
     return {name: np.load(tmp_path / f"{name}.npy") for name in PHOTOS}, result.stdout
 
 
@@ -90,14 +96,14 @@ def test_output_keeps_the_full_resolution_lightness_of_the_input(deterministic_e
 
 def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_call(tmp_path):
     """A default run's generator (batch statistics and dropout at inference, as the original) is served on its
-    moving averages, without dropout, one photo at a time: bit-identical answers. The export has no other
-    signature; in the report's protocol (the generator as it trained) the answers move with the batch."""
+    moving averages, without dropout, one photo at a time: bit-identical answers. The export has no
+    batch-dependent signature; in the report's protocol (the generator as it trained) the answers move with the batch."""
     generator = networks.unet_generator(width=8)  # train_mode_inference=True, the default
     l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
     generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values
     export.export_colorizer(generator, 256, tmp_path / "export")
     signatures = tf.saved_model.load(str(tmp_path / "export")).signatures
-    assert list(signatures) == ["serving_default"]
+    assert sorted(signatures) == ["encoded", "serving_default"]  # no batch-dependent one
     names = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "grace_hopper.jpg")
     photos = tf.concat([tf.cast(tf.image.resize(read_photo(name), [240, 320]), tf.uint8) for name in names], 0)
 
@@ -112,6 +118,21 @@ def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_cal
 
     report = lambda images: export.colorize(generator, images, 256).numpy()  # noqa: E731
     assert not np.array_equal(report(photos)[0], report(photos[:1])[0])
+
+
+def test_the_encoded_signature_answers_each_photo_at_its_size_and_refuses_a_non_image_clearly(tmp_path):
+    export.export_colorizer(networks.unet_generator(width=8), 256, tmp_path / "export")
+    signatures = tf.saved_model.load(str(tmp_path / "export")).signatures
+    photo = tf.cast(tf.image.resize(read_photo("chelsea.jpg"), [123, 77]), tf.uint8)[0]
+    contents = tf.stack([tf.io.encode_png(photo), tf.io.read_file(str(data.SAMPLE_DIR / "coffee.jpg"))])
+    pngs = signatures["encoded"](images=contents)["colorized"]
+    assert pngs.shape == (2,) and pngs.dtype == tf.string
+    first = tf.io.decode_png(pngs[0]).numpy()
+    assert np.array_equal(first, signatures["serving_default"](images=photo[tf.newaxis])["colorized"][0].numpy())
+    assert tf.io.decode_png(pngs[1]).shape == (341, 512, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Unknown image file format"):
+        signatures["encoded"](images=tf.constant([b"not an image"]))
+    assert np.array_equal(tf.io.decode_png(signatures["encoded"](images=contents[:1])["colorized"][0]).numpy(), first)
 
 
 def test_colorize_of_a_gray_ab_prediction_returns_the_gray_photo():
@@ -135,6 +156,10 @@ def test_tensorflow_serving_tools_read_and_run_the_export(deterministic_export, 
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "inputs['images']" in shown.stdout and "outputs['colorized']" in shown.stdout
     assert shown.stdout.count("DT_UINT8") == 2 and shown.stdout.count("shape: (-1, -1, -1, 3)") == 2
+    shown = subprocess.run([SAVED_MODEL_CLI, "show", "--dir", str(path), "--tag_set", "serve",
+                            "--signature_def", "encoded"], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert shown.stdout.count("DT_STRING") == 2 and shown.stdout.count("shape: (-1)") == 2
     photo = read_photo("chelsea.jpg").numpy()
     np.save(tmp_path / "photo.npy", photo)
     ran = subprocess.run([SAVED_MODEL_CLI, "run", "--dir", str(path), "--tag_set", "serve", "--signature_def",

@@ -7,6 +7,11 @@ tf_colorgan.
   on its moving averages, no dropout, each photo through the generator alone, so a photo gets the same answer,
   bit for bit, alone, in any batch and on every call (what a server must give, whatever batches it forms). The
   report's protocol (batch statistics, dropout on, C12) is `evaluation.colorizer`'s, from the run's checkpoint.
+  Signature `encoded`: input `images` string [N], each an encoded photo (JPEG, PNG, BMP, GIF (its first frame),
+  WebP); output `colorized` string [N], each a PNG at its input's own size, the same pixels `serving_default`
+  gives for the decoded photo. Under TensorFlow Serving's REST API: `{"signature_name": "encoded", "instances":
+  [{"b64": "..."}]}` in, `{"predictions": [{"b64": "..."}]}` out. A string that does not decode fails the request
+  with the decoder's message.
 * image generation, signature `serving_default`: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
 
 Each weight is stored once: the endpoint tracks the variables it uses, and `ExportArchive.track(generator)` is
@@ -20,6 +25,7 @@ import tensorflow as tf
 from tf_colorgan import callbacks, color, networks
 
 SIGNATURE = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+ENCODED_SIGNATURE = tf.TensorSpec([None], tf.string, name="images")
 
 
 XLA_MIN_PIXELS = 1 << 20
@@ -75,12 +81,24 @@ def colorize_each(generator, images, size):
                      tf.range(tf.shape(images)[0]), fn_output_signature=tf.TensorSpec([None, None, 3], tf.uint8))
 
 
+def colorize_encoded(generator, encoded, size):
+    """Encoded photos, string [N] -> PNG strings [N] of their colorizations (`colorize` of each alone, at its own
+    size); a GIF gives its first frame."""
+    def one(contents):
+        image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+        return tf.io.encode_png(colorize(generator, image[tf.newaxis], size)[0])
+
+    return tf.map_fn(one, encoded, fn_output_signature=tf.TensorSpec([], tf.string))
+
+
 def export_colorizer(generator, size, path):
     """Writes the serving SavedModel of `generator` to `path` (see the module docstring)."""
     archive = keras.export.ExportArchive()  # no track(generator): see the module docstring
     twin = networks.inference_twin(generator)
     archive.add_endpoint("serving_default", lambda images: {"colorized": colorize_each(twin, images, size)},
                          input_signature=[SIGNATURE])
+    archive.add_endpoint("encoded", lambda images: {"colorized": colorize_encoded(twin, images, size)},
+                         input_signature=[ENCODED_SIGNATURE])
     archive.write_out(str(path), verbose=False)
 
 
