@@ -1,6 +1,8 @@
-"""`tf-colorgan colorize`: colorize photographs with a trained run, from the command line.
+"""`tf-colorgan colorize` and `tf-colorgan serve`: colorize photographs with a trained run, from the command line
+or over HTTP (TensorFlow Serving's REST API, `tf_colorgan.serve`).
 
     tf-colorgan colorize --model models/sample_lsgan_l1-100_l2-0 old_photo.jpg scans/ -o coloured/
+    tf-colorgan serve --model models/sample_lsgan_l1-100_l2-0 --port 8501 --name colorgan
 
 `--model` takes a run directory or its `export/` folder; inputs are image files or folders (searched
 recursively; JPEG, PNG, BMP, GIF, WebP) of any size. Each output is a PNG at the input's own resolution (the
@@ -15,6 +17,7 @@ import pathlib
 import sys
 
 from tf_colorgan import rundir
+from tf_colorgan import serve as serving
 
 
 def expand_inputs(inputs):
@@ -53,6 +56,12 @@ def colorize_files(export_dir, inputs, out_dir):
     return failed
 
 
+def serve_export(export_dir, args):
+    """Runs `tf_colorgan.serve` on the export until interrupted."""
+    serving.serve(export_dir, args.host, args.port, args.name, args.max_request_bytes, args.max_pixels)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="tf-colorgan", description="Colorize photographs with tf_colorgan.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,9 +69,19 @@ def main(argv=None):
     colorize.add_argument("--model", required=True, help="run directory (models/RUN) or its export/ folder")
     colorize.add_argument("inputs", nargs="+", help="image files or folders")
     colorize.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
+    serve = commands.add_parser("serve", help="serve a trained run over HTTP (TensorFlow Serving's REST API)")
+    serve.add_argument("--model", required=True, help="run directory (models/RUN) or its export/ folder")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    serve.add_argument("--port", type=int, default=8501, help="port (TensorFlow Serving's REST default, 8501)")
+    serve.add_argument("--name", default="colorgan", help="the model's name in /v1/models/NAME")
+    serve.add_argument("--max_request_bytes", type=int, default=serving.MAX_REQUEST_BYTES,
+                       help="larger bodies get 413")
+    serve.add_argument("--max_pixels", type=int, default=serving.MAX_PIXELS, help="larger photos get 413")
     args = parser.parse_args(argv)
     try:
         export_dir = rundir.find_export(args.model)
+        if args.command == "serve":
+            return serve_export(export_dir, args)
         missing = [item for item in args.inputs if not pathlib.Path(item).exists()]
         if missing:
             raise ValueError(f"Invalid inputs: expected image files or folders. Received missing path(s): {missing}")
