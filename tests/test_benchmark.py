@@ -53,6 +53,7 @@ def test_the_tutorial_yardstick_has_the_tutorials_networks_set_to_colorization()
     assert benchmark.iteration_flops(model, 4) == 4 * expected
 
 
+@pytest.mark.slow  # trains the tutorial's real-size networks (57 M weights) for a step
 def test_the_tutorial_step_trains_both_networks_from_one_pass():
     model = pix2pix_tutorial.Pix2Pix()
     model.compile()
