@@ -133,9 +133,11 @@ class ColorizationServer:
                 return 200, {"model_version_status": [{"version": "1", "state": "AVAILABLE",
                                                        "status": {"error_code": "OK", "error_message": ""}}]}
             if method == "POST" and path == predict_path:
-                if length is None or length > self.max_request_bytes:
-                    raise RequestError(413 if length else 411, f"The request body is {length} bytes; the limit is "
-                                                               f"{self.max_request_bytes} (--max_request_bytes).")
+                if length is None:
+                    raise RequestError(411, "Length required: send the body with a Content-Length header.")
+                if length > self.max_request_bytes:
+                    raise RequestError(413, f"The request body is {length} bytes; the limit is "
+                                            f"{self.max_request_bytes} (--max_request_bytes).")
                 return 200, self.predict(read_body())
             raise RequestError(404, f"Not found: {method} {path}. This server answers GET {status_path} and POST "
                                     f"{predict_path}.")
