@@ -1,4 +1,5 @@
-"""Regenerate ``data/sample/``: the small built-in set of real colour photos.
+"""Regenerate ``tf_colorgan/sample/`` (``data/sample`` links to it): the small built-in set of real colour
+photos, package data so that an installed package has them.
 
 Every photo comes from data bundled with an installed library (no network):
 
@@ -35,7 +36,7 @@ from PIL import Image
 
 MAX_SIDE = 512
 JPEG_QUALITY = 92
-OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample")
+OUT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tf_colorgan", "sample")
 
 
 def _skimage(name):

@@ -1,11 +1,15 @@
 """Tests for tf_colorgan.data (decoding, Lab pairs, folder/TFDS splits, training and evaluation streams).
 
-Real photographs only: the committed sample photos (data/sample/*.jpg) and re-encodings / crops of them
+Real photographs only: the committed sample photos (tf_colorgan/sample/*.jpg) and re-encodings / crops of them
 written into pytest's tmp_path.
 """
 
 import json
+import os
 import pathlib
+import subprocess
+import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -522,3 +526,24 @@ def test_tfds_images_train_and_test_parts(tfds_classes):
     ref_l, ref_ab = data.lab_pair(tf.constant(test[0]), 32)
     np.testing.assert_allclose(l[0].numpy(), ref_l.numpy(), rtol=0, atol=1e-5)
     np.testing.assert_allclose(ab[0].numpy(), ref_ab.numpy(), rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_wheel_carries_the_sample_photos(tmp_path):
+    """`pip install .` users keep `--dataset=sample`: the photos are package data. The wheel is built and unpacked,
+    and imported from there (ahead of any editable install) in a fresh process run from elsewhere."""
+    root = pathlib.Path(data.__file__).resolve().parents[1]
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
+                            str(tmp_path / "dist"), str(root)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = (tmp_path / "dist").glob("tf_colorgan-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path / "installed")
+    check = ("import sys, tf_colorgan; from tf_colorgan import data; "
+             "assert tf_colorgan.__file__.startswith(sys.argv[1]), tf_colorgan.__file__; "
+             "split = data.make_split('sample', 0); print(len(split['train']) + len(split['test']))")
+    ran = subprocess.run([sys.executable, "-c", check, str(tmp_path / "installed")], capture_output=True, text=True,
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path / "installed"),
+                                            "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert ran.stdout.strip() == "6"

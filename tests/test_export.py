@@ -97,7 +97,8 @@ def test_output_keeps_the_full_resolution_lightness_of_the_input(deterministic_e
 def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_call(tmp_path):
     """A default run's generator (batch statistics and dropout at inference, as the original) is served on its
     moving averages, without dropout, one photo at a time: bit-identical answers. The export has no
-    batch-dependent signature; in the report's protocol (the generator as it trained) the answers move with the batch."""
+    batch-dependent signature; in the report's protocol (the generator as it trained) the answers move with the
+    batch."""
     generator = networks.unet_generator(width=8)  # train_mode_inference=True, the default
     l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
     generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values

@@ -7,7 +7,7 @@ a random left-right flip and a random size x size crop, applied to L and ab toge
 and ab' = ab/110 [S, S, 2]. The resized Lab images are cached in memory when they fit (`CACHE_BYTES`), so only
 the first pass decodes files.
 
-Sources: a folder of images (the built-in sample set `data/sample` is one) or a TensorFlow Datasets image
+Sources: a folder of images (the built-in sample set `tf_colorgan/sample` is one) or a TensorFlow Datasets image
 dataset by name. A folder's files are checked once, when the split is made (`usable_images`): empty, non-image,
 corrupt or truncated files (and, for colorization, grayscale photos) are skipped, counted in the log and listed
 in split.json; 16-bit PNGs, CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Either
@@ -32,7 +32,7 @@ from tf_colorgan import color, digits, rundir
 from tf_colorgan.config import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-SAMPLE_DIR = pathlib.Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE_DIR = pathlib.Path(__file__).resolve().parent / "sample"  # package data: installed with the package
 REPORT_TRAIN_FRACTION = 195_000 / 202_599
 JITTER_MARGIN = 20
 CACHE_BYTES = 4 << 30  # 4 GiB of decoded training images (5,000 at 256 x 256) are kept in memory

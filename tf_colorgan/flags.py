@@ -38,8 +38,8 @@ def define_flags():
     flags.DEFINE_enum("gan", defaults.gan, OBJECTIVES, "Objective: gan (non-saturating, explicit sigmoid), lsgan "
                       "(sigmoid before the squares), ebgan (auto-encoder D on ab), wgan (clipping, RMSProp), "
                       "wgan_gp (textbook gradient penalty).")
-    flags.DEFINE_string("dataset", defaults.dataset, "'sample' (the built-in photos in data/sample), a folder of "
-                        "images, or a TensorFlow Datasets name such as celeb_a.")
+    flags.DEFINE_string("dataset", defaults.dataset, "'sample' (the built-in photos in tf_colorgan/sample), a folder "
+                        "of images, or a TensorFlow Datasets name such as celeb_a.")
     flags.DEFINE_string("data_dir", defaults.data_dir, "TFDS data directory (default: TFDS's own).")
     flags.DEFINE_string("run_dir", "", "Where the run is written; default models/<dataset>_<gan>_"
                         "l1-<l1>_l2-<l2> (generation: models/<experiment>[_<gan>_<arch>_<dataset> where changed]). "
