@@ -35,12 +35,16 @@ def check(config):
                       config.heldout_every)
 
 
+def generator(config):
+    """The run's U-Net: L' [B, S, S, 1] -> ab' [B, S, S, 2], both in [-1, 1] (`networks.unet_generator`)."""
+    return networks.unet_generator(config.size, config.upconvs, config.train_mode_inference, config.width)
+
+
 def build_networks(config):
-    generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference, config.width)
     if config.gan == "ebgan":
-        return generator, networks.energy_discriminator(config.size, config.width)
+        return generator(config), networks.energy_discriminator(config.size, config.width)
     norm = "layer" if config.gan == "wgan_gp" else "batch"
-    return generator, networks.patch_discriminator(config.size, norm=norm, width=config.width)
+    return generator(config), networks.patch_discriminator(config.size, norm=norm, width=config.width)
 
 
 def make_task(config):

@@ -21,7 +21,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tf_colorgan import callbacks, classifier_distance, color, data, digits, export, gans, metrics, networks, rundir
+from tf_colorgan import callbacks, classifier_distance, color, data, digits, export, gans, metrics, rundir, tasks
 from tf_colorgan.config import ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
@@ -148,7 +148,7 @@ def colorizer(run_dir):
     (The export's serving signature is batch-independent instead, `tf_colorgan.export`; before it was, it ran
     this protocol, and this function reproduces the study's scores of those exports exactly.)"""
     config = rundir.read_config(run_dir)
-    generator = networks.unet_generator(config.size, config.upconvs, config.train_mode_inference, config.width)
+    generator = tasks.of("colorize").generator(config)  # not imported at the top: colorize imports this module
     latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run_dir)))
     if not latest:
         raise FileNotFoundError(f"No checkpoint in '{rundir.checkpoints(run_dir)}': expected a run trained by "

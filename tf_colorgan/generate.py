@@ -21,11 +21,10 @@ def image_size(arch):
 
 def preset(given):
     """The settings of `given["experiment"]`'s preset, overridden by the given ones (a given length replaces the
-    preset's; the size follows a given --arch)."""
-    experiment = given.get("experiment", "")
-    if experiment not in EXPERIMENTS:
-        raise invalid("experiment", f"one of {tuple(EXPERIMENTS)} for --task=generate", experiment)
-    preset = dict(EXPERIMENTS[experiment])
+    preset's; the size follows a given --arch). An unknown experiment leaves `given` as it is, for `check`."""
+    if given.get("experiment") not in EXPERIMENTS:
+        return given
+    preset = dict(EXPERIMENTS[given["experiment"]])
     if "steps" in given or "epochs" in given:
         preset.pop("steps", None), preset.pop("epochs", None)
     if given.get("arch") in image_networks.ARCHITECTURES:
