@@ -2,6 +2,7 @@
 here from the real sample photos), an empty folder, and the export given the wrong tensors."""
 
 import io
+import json
 import logging
 import pathlib
 import shutil
@@ -53,18 +54,36 @@ def messy_folder(tmp_path_factory):
     return folder, skipped, used
 
 
-def test_unusable_files_are_skipped_counted_and_listed_and_the_rest_train(messy_folder, caplog):
+def test_unusable_files_are_skipped_when_met_counted_logged_and_listed_and_the_rest_train(messy_folder, tmp_path,
+                                                                                        caplog):
     folder, skipped, used = messy_folder
+    split = data.make_split(str(folder), seed=0, colour_only=True)
+    # Split by the file names: only animated.gif, the first file and usable, was decoded.
+    assert split["skipped"] == {} and split["colour_only"]
+    assert sorted(split["train"] + split["test"]) == sorted(used + list(skipped))
+    split_file = tmp_path / "split.json"
+    split_file.write_text(json.dumps(split))
+    skips = data.Skips(folder, split_file)
+    every_file = {**split, "train": split["train"] + split["test"]}
     with caplog.at_level(logging.WARNING):
-        split = data.make_split(str(folder), seed=0, colour_only=True)
-    assert split["skipped"] == skipped
-    assert sorted(split["train"] + split["test"]) == used
-    assert ("Skipped 5 of 12 files" in caplog.text and "2 corrupt or truncated, 1 empty file, 1 grayscale, "
-            "1 not an image" in caplog.text)
-    batches = data.training_batches({**split, "train": used}, 256, 7, lambda step: 1, cache_bytes=0)
-    l_channel, ab = next(iter(batches))  # one pass over every usable file: each decodes and converts
+        batches = data.training_batches(every_file, 256, 7, lambda step: 1, cache_bytes=0, on_skip=skips.add)
+        l_channel, ab = next(iter(batches))  # 7 usable of 12 files: the batch is the whole first pass
     assert l_channel.shape == (1, 7, 256, 256, 1) and ab.shape == (1, 7, 256, 256, 2)
     assert np.isfinite(l_channel.numpy()).all() and np.isfinite(ab.numpy()).all()
+    assert skips.reasons == skipped
+    assert json.loads(split_file.read_text())["skipped"] == skipped  # recorded in the run as they are met
+    assert "5 skipped so far: 2 corrupt or truncated, 1 empty file, 1 grayscale, 1 not an image" in caplog.text
+    assert caplog.text.count("Skipped truncated.jpg") == 1  # once, however often the stream meets it
+
+
+def test_making_the_split_decodes_only_up_to_the_first_usable_file(tmp_path):
+    (tmp_path / "a_empty.jpg").write_bytes(b"")
+    photo("coffee.jpg").convert("L").save(tmp_path / "b_gray.jpg")
+    shutil.copy(SAMPLE / "coffee.jpg", tmp_path / "c_good.jpg")
+    (tmp_path / "d_empty.jpg").write_bytes(b"")  # after the first usable file: left for training to meet
+    split = data.make_split(str(tmp_path), seed=0, colour_only=True)
+    assert split["skipped"] == {"a_empty.jpg": "empty file", "b_gray.jpg": "grayscale"}
+    assert sorted(split["train"] + split["test"]) == ["c_good.jpg", "d_empty.jpg"]
 
 
 def test_unusual_files_decode_to_what_they_show(messy_folder):

@@ -100,3 +100,21 @@ def test_unknown_variant_is_refused_with_the_choices():
                             capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert result.returncode == 1 and "Invalid `variants`: ['dcgan']" in result.stderr
     assert "'wgan_gp'" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_folder_benchmark_builds_its_tiles_and_times_a_first_step(tmp_path):
+    # 30 tiles of the sample photos (CelebA's 178 x 218), and train.py at --width=8 timed on them.
+    folder, out = tmp_path / "tiles", tmp_path / "first_step.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tf_colorgan.benchmark_folder", f"--photos={data.SAMPLE_DIR}", f"--folder={folder}",
+         "--count=30", "--train_flags=--width=8,--image_every=1000,--sample_count=1", f"--out={out}"],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    tiles = sorted(folder.iterdir())
+    assert [tile.name for tile in tiles] == [f"{index:06d}.jpg" for index in range(30)]
+    shapes = {tuple(tf.io.decode_jpeg(tf.io.read_file(str(tile))).shape) for tile in tiles}
+    assert shapes == {(218, 178, 3)} and len({tile.read_bytes() for tile in tiles}) == 30  # 30 distinct tiles
+    measured = json.loads(out.read_text())
+    assert measured["files"] == 30 and 0 < measured["split_s"] <= measured["first_step_s"] <= measured["exit_s"]
+    assert measured["machine"]["cores"] == os.cpu_count()

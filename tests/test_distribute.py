@@ -46,7 +46,7 @@ def train_in_process(run_config, strategy, steps):
     split = data.make_split(run_config.dataset, run_config.seed)
     losses = StepLosses()
     task = tasks.of(run_config.task)
-    stream = lambda: task.training_stream(run_config, split, model.batches_per_step, 0)  # noqa: E731
+    stream = lambda: task.training_stream(run_config, split, model.batches_per_step, 0, None)  # noqa: E731
     model.fit(distribute.distribute_steps(strategy, stream), steps_per_epoch=steps, verbose=0, callbacks=[losses])
     return model, losses.steps
 

@@ -8,11 +8,13 @@ and ab' = ab/110 [S, S, 2]. The resized Lab images are cached in memory when the
 the first pass decodes files.
 
 Sources: a folder of images (the built-in sample set `tf_colorgan/sample` is one) or a TensorFlow Datasets image
-dataset by name. A folder's files are checked once, when the split is made (`usable_images`): empty, non-image,
-corrupt or truncated files (and, for colorization, grayscale photos) are skipped, counted in the log and listed
-in split.json; 16-bit PNGs, CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Either
-source is split once, with a seeded shuffle, into train and test in the report's proportion (195,000 of
-CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
+dataset by name. A folder is split by its file names alone, so a run on 200,000 photos starts at once; its files
+are checked as they are met (`decoded`): empty, non-image, corrupt or truncated files (and, for colorization,
+grayscale photos) are skipped, logged with the counts by kind and listed in the run's split.json; 16-bit PNGs,
+CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Making the split decodes files in name
+order only until the first usable one, so a folder with none is one clear error before a model is built.
+Either source is split once, with a seeded shuffle, into train and test in the report's proportion (195,000
+of CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
 The small grayscale sets of `tf_colorgan.digits` (fashion_mnist, mnist, digits) keep their own train/test split.
 
 Image generation (`generation_batches`) uses the same sources: photos are centre-cropped, resized (bilinear)
@@ -23,6 +25,7 @@ there) or [-1, 1].
 import collections
 import json
 import pathlib
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -39,6 +42,7 @@ CACHE_BYTES = 4 << 30  # 4 GiB of decoded training images (5,000 at 256 x 256) a
 MAX_PIXELS = 4096 * 4096  # larger photos are AREA-resized in sRGB to this many pixels before the Lab conversion
 GRAY_CHROMA = 2 / 255  # a photo whose channels never differ by more than this (at 64 x 64) has no colour
 IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"BM", b"RIFF")  # JPEG, PNG, GIF, BMP, WebP
+USABLE, FAILED, GRAYSCALE = 0, 1, 2  # what `decoded` found a file to be
 
 
 def list_images(folder):
@@ -65,36 +69,82 @@ def decode_rgb(contents):
                    lambda: rgb)
 
 
-def usable_images(paths, colour_only=False):
-    """The paths of `paths` that decode (to a colour photo, with `colour_only`), and {path: why} for the others.
+def why_unusable(path):
+    """Why a file that did not decode is skipped: "unreadable", "empty file", "not an image" (no JPEG, PNG, GIF,
+    BMP or WebP signature) or "corrupt or truncated" (the decoder failed)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(16)
+    except OSError:  # e.g. no permission to read it
+        return "unreadable"
+    return "empty file" if not head else "not an image" if not head.startswith(IMAGE_SIGNATURES) else \
+        "corrupt or truncated"
 
-    One parallel decoding pass; a file is skipped as an "empty file", "not an image" (no JPEG, PNG, GIF, BMP or
-    WebP signature), "corrupt or truncated" (the decoder failed) or, with `colour_only`, "grayscale" (no colour
-    to learn from: its channels differ by at most `GRAY_CHROMA` at 64 x 64).
+
+def counts(reasons):
+    """"2 corrupt or truncated, 1 empty file": how many of each reason, by reason."""
+    return ", ".join(f"{count} {reason}" for reason, count in sorted(collections.Counter(reasons).items()))
+
+
+class Skips:
+    """The files of a folder skipped when met (`add` is `decoded`'s `on_skip`), each logged once with why and the
+    counts so far.
+
+    `reasons` maps each one's path relative to `root` to why (`why_unusable`, or "grayscale"); with a
+    `split_file` (a run's split.json) they are also merged into its "skipped" entry as they are met.
     """
-    def chroma(index, path):
-        small = tf.image.resize(decode_rgb(tf.io.read_file(path)), [64, 64], method="area")
-        return index, tf.reduce_max(small, axis=-1) - tf.reduce_min(small, axis=-1)
 
-    checked = tf.data.Dataset.from_tensor_slices(paths).enumerate().map(chroma, num_parallel_calls=tf.data.AUTOTUNE)
-    decoded = {int(index): float(tf.reduce_max(spread)) for index, spread in checked.ignore_errors()}
-    usable, skipped = [], {}
-    for index, path in enumerate(paths):
-        if index in decoded:
-            if decoded[index] > GRAY_CHROMA or not colour_only:
-                usable.append(path)
-            else:
-                skipped[path] = "grayscale"
-            continue
-        try:
-            with open(path, "rb") as file:
-                head = file.read(16)
-        except OSError:  # e.g. no permission to read it
-            skipped[path] = "unreadable"
-            continue
-        skipped[path] = ("empty file" if not head else
-                         "not an image" if not head.startswith(IMAGE_SIGNATURES) else "corrupt or truncated")
-    return usable, skipped
+    def __init__(self, root, split_file=None):
+        self.root, self.split_file = pathlib.Path(root), split_file
+        self.reasons = {}
+        self._lock = threading.Lock()  # tf.data calls `add` from its threads
+
+    def add(self, path, why):
+        relative = str(pathlib.Path(path).relative_to(self.root))
+        with self._lock:
+            if relative in self.reasons:
+                return
+            self.reasons[relative] = why
+            logging.warning("Skipped %s under %s: %s (%d skipped so far: %s)%s.", relative, self.root, why,
+                            len(self.reasons), counts(self.reasons.values()),
+                            f"; listed in {self.split_file}" if self.split_file else "")
+            if self.split_file:
+                split = json.loads(pathlib.Path(self.split_file).read_text())
+                split["skipped"] = {**split.get("skipped", {}), relative: why}
+                partial = pathlib.Path(f"{self.split_file}.partial")
+                partial.write_text(json.dumps(split))
+                partial.replace(self.split_file)  # a reader never sees half a file
+
+
+def is_colour(rgb):
+    """Whether sRGB [H, W, 3] has colour: its channels differ by more than `GRAY_CHROMA` somewhere at 64 x 64."""
+    small = tf.image.resize(rgb, [64, 64], method="area")
+    return tf.reduce_max(tf.reduce_max(small, axis=-1) - tf.reduce_min(small, axis=-1)) > GRAY_CHROMA
+
+
+def decoded(paths, on_skip, colour_only=False):
+    """(path, float32 sRGB [H, W, 3]) of each file of a dataset of paths (strings) that decodes (`decode_rgb`; to
+    a colour photo, `is_colour`, with `colour_only`), in the dataset's order, decoded in parallel; every other
+    file is left out, and `on_skip(path, why)` called when it is met (`why_unusable`, or "grayscale")."""
+    def attempt(path):  # (path, rgb, state) of the file; rgb a stand-in when it FAILED to decode
+        def checked(rgb):  # here, in interleave's parallel calls, not in the sequential filter
+            gray = tf.logical_not(is_colour(rgb)) if colour_only else tf.constant(False)
+            return path, rgb, tf.where(gray, GRAYSCALE, USABLE)
+
+        photo = tf.data.Dataset.from_tensors(path).map(lambda p: decode_rgb(tf.io.read_file(p))).ignore_errors()
+        failed = tf.data.Dataset.from_tensors((path, tf.zeros([0, 0, 3]), FAILED))
+        return photo.map(checked).concatenate(failed).take(1)
+
+    def skip(path, state):  # in Python, for the few files skipped
+        path = path.numpy().decode()
+        on_skip(path, "grayscale" if state == GRAYSCALE else why_unusable(path))
+        return False
+
+    def usable(path, rgb, state):
+        return tf.cond(state == USABLE, lambda: True, lambda: tf.py_function(skip, [path, state], tf.bool))
+
+    return paths.interleave(attempt, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).filter(usable).map(
+        lambda path, rgb, state: (path, rgb))
 
 
 def to_float_rgb(image):
@@ -138,9 +188,11 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
         data_dir: TFDS data directory, or the folder of IDX files for `digits.NAMES` (None: the defaults).
         colour_only: also skip grayscale files of a folder (colorization has nothing to learn from them).
 
+    A folder's files are not checked here beyond the first usable one (see the module docstring).
+
     Returns:
-        A JSON-serialisable dict: {"source": "folder", "root": str, "skipped": {relative path: why} (see
-        `usable_images`), "train": [relative paths], "test": [...]} or
+        A JSON-serialisable dict: {"source": "folder", "root": str, "colour_only": bool, "skipped": {relative
+        path: why} (`Skips`; a run adds the files it meets), "train": [relative paths], "test": [...]} or
         {"source": "tfds", "name": str, "split": "test+train+...", "data_dir": str or None, "train": [indices],
         "test": [...]}, or for the sets of `tf_colorgan.digits` their own split:
         {"source": "digits", "name": str, "data_dir": str or None, "train": [0..n_train), "test": [0..n_test)}.
@@ -154,19 +206,20 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
     if dataset == "sample" or path.is_dir() or path.is_absolute() or dataset.startswith("."):
         root = SAMPLE_DIR if dataset == "sample" else pathlib.Path(dataset).resolve()
         paths = list_images(root)
-        usable, skipped = usable_images(paths, colour_only)
-        reasons = collections.Counter(skipped.values())
-        summary = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
-        if not usable:
+        met = {}  # path: why, of the files decoding met (in parallel: it may run past the first usable one)
+        first = [path for path, _ in decoded(tf.data.Dataset.from_tensor_slices(paths), met.__setitem__,
+                                             colour_only).take(1)]
+        if not first:
             expected = "colour photos" if colour_only else "images"
             raise ConfigError(f"Invalid `dataset`: no usable image under '{root}'. Expected {expected} that decode. "
-                              f"Received: {len(paths)} file(s), all skipped: {summary}.")
+                              f"Received: {len(paths)} file(s), all skipped: {counts(met.values())}.")
+        before = paths[:paths.index(first[0].numpy().decode())]
+        skipped = {str(pathlib.Path(p).relative_to(root)): met[p] for p in before}
         if skipped:
-            logging.warning("Skipped %d of %d files under %s: %s. They are listed in split.json.", len(skipped),
-                            len(paths), root, summary)
-        items = [str(pathlib.Path(p).relative_to(root)) for p in usable]
-        split = {"source": "folder", "root": str(root),
-                 "skipped": {str(pathlib.Path(p).relative_to(root)): why for p, why in skipped.items()}}
+            logging.warning("Skipped the first %d of %d files under %s: %s. They are listed in split.json.",
+                            len(skipped), len(paths), root, counts(skipped.values()))
+        items = [str(pathlib.Path(p).relative_to(root)) for p in paths[len(before):]]
+        split = {"source": "folder", "root": str(root), "colour_only": colour_only, "skipped": skipped}
     else:
         builder = tfds_builder(dataset, data_dir)
         split_name = "+".join(sorted(builder.info.splits.keys()))
@@ -206,16 +259,18 @@ def tfds_builder(name, data_dir=None):
     return builder
 
 
-def images(split, part, shuffle_seed=None):
+def images(split, part, shuffle_seed=None, on_skip=None):
     """Float32 sRGB images [H, W, 3] of `part` ('train' or 'test') of a split: folders in split order, TFDS in
     its stored order; or reshuffled at every pass with `shuffle_seed` (file names fully, TFDS examples through
-    a 1,000-image buffer)."""
+    a 1,000-image buffer). A folder's files that prove unusable are left out when met and given to `on_skip`
+    (`decoded`; by default to a `Skips` that logs them)."""
     items = split[part]
     if split["source"] == "folder":
         dataset = tf.data.Dataset.from_tensor_slices([str(pathlib.Path(split["root"]) / item) for item in items])
         if shuffle_seed is not None:
             dataset = dataset.shuffle(len(items), seed=shuffle_seed)
-        return dataset.map(lambda path: decode_rgb(tf.io.read_file(path)), num_parallel_calls=tf.data.AUTOTUNE)
+        on_skip = on_skip or Skips(split["root"]).add
+        return decoded(dataset, on_skip, split.get("colour_only", False)).map(lambda path, rgb: rgb)
     builder = tfds_builder(split["name"], split.get("data_dir"))
     wanted = tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(tf.constant(items, tf.int64), tf.ones(len(items), tf.int64)), 0)
@@ -235,7 +290,7 @@ def eval_pairs(split, size, count):
 
 
 def training_batches(split, size, batch_size, batches_per_step, initial_step=0, jitter=False, seed=0,
-                     cache_bytes=CACHE_BYTES):
+                     cache_bytes=CACHE_BYTES, on_skip=None):
     """The infinite colorization stream, one element per training step.
 
     Element i (step s = initial_step + i) stacks k = batches_per_step(s) fresh batches: L' [k, B, S, S, 1] and
@@ -250,11 +305,12 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
         initial_step: the step the stream starts at (a resumed run's step).
         seed: shuffle seed; the order depends on seed and initial_step, so a resumed run does not replay.
         cache_bytes: memory for the cache (float32 Lab, side^2 * 12 bytes per image; 0 turns it off).
+        on_skip: called with each unusable file of a folder when met (`images`).
     """
     side = size + JITTER_MARGIN if jitter else size
     count, shuffle_seed = len(split["train"]), seed + initial_step
     cached = count * side * side * 12 <= cache_bytes  # cached: shuffled after the cache, else the file names
-    dataset = images(split, "train", shuffle_seed=None if cached else shuffle_seed).map(
+    dataset = images(split, "train", shuffle_seed=None if cached else shuffle_seed, on_skip=on_skip).map(
         lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
     if cached:
         logging.info("Caching the %d training images as Lab in memory (%.1f MiB)", count, count * side**2 * 12 / 2**20)
@@ -265,7 +321,7 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
     return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
 
 
-def generation_images(split, part, size, channels, unit_range, central_crop=1.0, shuffle_seed=None):
+def generation_images(split, part, size, channels, unit_range, central_crop=1.0, shuffle_seed=None, on_skip=None):
     """Real images for image generation: float32 [size, size, channels] in [0, 1] (`unit_range`) or [-1, 1].
 
     Photos: central crop of `central_crop` of each side, bilinear resize, grayscale when `channels` is 1.
@@ -277,7 +333,7 @@ def generation_images(split, part, size, channels, unit_range, central_crop=1.0,
             dataset = dataset.shuffle(len(pixels), seed=shuffle_seed)
         dataset = dataset.map(to_float_rgb)
     else:
-        dataset = images(split, part, shuffle_seed)
+        dataset = images(split, part, shuffle_seed, on_skip)
 
     def prepare(rgb):
         rgb = tf.image.central_crop(rgb, central_crop) if central_crop < 1 else rgb
@@ -289,11 +345,11 @@ def generation_images(split, part, size, channels, unit_range, central_crop=1.0,
 
 
 def generation_batches(split, size, channels, unit_range, batch_size, batches_per_step, initial_step=0,
-                       central_crop=1.0, seed=0):
+                       central_crop=1.0, seed=0, on_skip=None):
     """The infinite image-generation stream: element i stacks batches_per_step(initial_step + i) batches of
     real images, [k, B, size, size, channels] (see `generation_images` and `training_batches`)."""
     dataset = generation_images(split, "train", size, channels, unit_range, central_crop,
-                                shuffle_seed=seed + initial_step).repeat()
+                                shuffle_seed=seed + initial_step, on_skip=on_skip).repeat()
     return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
 
 

@@ -124,8 +124,9 @@ def train(config, task, strategy, run_dir, split):
                  len(split["train"]), len(split["test"]), step, total, steps_per_epoch,
                  strategy.num_replicas_in_sync)
     if step < total:
+        on_skip = data.Skips(split["root"], rundir.split_path(run_dir)).add if split["source"] == "folder" else None
         batches = distribute.distribute_steps(
-            strategy, lambda: task.training_stream(config, split, model.batches_per_step, step))
+            strategy, lambda: task.training_stream(config, split, model.batches_per_step, step, on_skip))
         step_logs = rundir.step_logs(run_dir)
         callbacks.mark_start(step_logs, step + 1)  # the first step this process logs
         callbacks.mark_start(rundir.epoch_logs(run_dir), step // steps_per_epoch)  # Keras logs epochs from 0
