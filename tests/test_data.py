@@ -547,3 +547,14 @@ def test_a_wheel_carries_the_sample_photos(tmp_path):
                                             "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert ran.stdout.strip() == "6"
+
+
+def test_each_worker_shares_the_training_items_and_keeps_the_test_part(tmp_path):
+    for index in range(7):
+        (tmp_path / f"{index}.jpg").write_bytes((data.SAMPLE_DIR / "chelsea.jpg").read_bytes())
+    split = data.make_split(str(tmp_path), seed=0)  # 6 train, 1 test
+    shares = [data.share(split, index, 3) for index in range(3)]
+    assert [share["train"] for share in shares] == [split["train"][index::3] for index in range(3)]
+    assert sorted(sum((share["train"] for share in shares), [])) == sorted(split["train"])  # disjoint, complete
+    assert all(share["test"] == split["test"] and share["root"] == split["root"] for share in shares)
+    assert data.share(split, 0, 1) is split

@@ -46,7 +46,8 @@ def train_in_process(run_config, strategy, steps):
     split = data.make_split(run_config.dataset, run_config.seed)
     losses = StepLosses()
     task = tasks.of(run_config.task)
-    stream = lambda: task.training_stream(run_config, split, model.batches_per_step, 0, None)  # noqa: E731
+    stream = lambda index, count: task.training_stream(  # noqa: E731
+        run_config, data.share(split, index, count), model.batches_per_step, 0, None, run_config.batch_size // count)
     model.fit(distribute.distribute_steps(strategy, stream), steps_per_epoch=steps, verbose=0, callbacks=[losses])
     return model, losses.steps
 
@@ -164,16 +165,23 @@ def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(t
     # WGAN (RMSProp, clipping, a critic loop), L1 and the original's L2 half-sum over the global batch, BatchNorm
     # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2, against one
     # worker. Each trains one step and then resumes to step 2; before the resume worker 1 loses its files, so it
-    # must restore the chief's checkpoint.
+    # must restore the chief's checkpoint. Each worker reads its own share of the files (2 of the 4 training
+    # photos), so its batches differ from one worker's; the folder holds 5 copies of one photo, so that every
+    # batch shows the same image and the comparison below isolates the arithmetic of the step.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for index in range(5):
+        shutil.copy(data.SAMPLE_DIR / "chelsea.jpg", photos / f"copy_{index}.jpg")
     flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--batch_size=2", "--image_every=100",
-             "--sample_count=1", "--width=8"]
+             "--sample_count=1", "--width=8", f"--dataset={photos}"]
     chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"
     for steps in (1, 2):
         commands = [[f"--run_dir={chief}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={one}"]]
         runs = train_concurrently([command + flags + [f"--steps={steps}"] for command in commands],
                                   [*worker_envs(2), {}])
-        for status, stderr in runs:
+        for (status, stderr), share in zip(runs, (2, 2, 4)):
             assert status == 0 and (steps == 1 or "at step 1" in stderr), stderr[-3000:]  # "Resumed ... at step 1"
+            assert f"Caching the {share} training images" in stderr  # the worker decoded its share only
         if steps == 1:
             shutil.rmtree(worker)
 

@@ -56,8 +56,8 @@ def objective_options(config):
     return {"sigmoid": "lsgan" not in config.textbook} if config.gan == "lsgan" else {}
 
 
-def training_stream(config, split, batches_per_step, step, on_skip):
-    return data.training_batches(split, config.size, config.batch_size, batches_per_step, initial_step=step,
+def training_stream(config, split, batches_per_step, step, on_skip, batch_size):
+    return data.training_batches(split, config.size, batch_size, batches_per_step, initial_step=step,
                                  jitter=config.jitter, seed=config.seed, on_skip=on_skip)
 
 

@@ -271,15 +271,25 @@ def images(split, part, shuffle_seed=None, on_skip=None):
             dataset = dataset.shuffle(len(items), seed=shuffle_seed)
         on_skip = on_skip or Skips(split["root"]).add
         return decoded(dataset, on_skip, split.get("colour_only", False)).map(lambda path, rgb: rgb)
+    import tensorflow_datasets as tfds
+
     builder = tfds_builder(split["name"], split.get("data_dir"))
     wanted = tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(tf.constant(items, tf.int64), tf.ones(len(items), tf.int64)), 0)
-    dataset = builder.as_dataset(split=split["split"], shuffle_files=False).enumerate()
+    dataset = builder.as_dataset(split=split["split"], shuffle_files=False,  # decoded below, once filtered
+                                 decoders={"image": tfds.decode.SkipDecoding()}).enumerate()
     dataset = dataset.filter(lambda i, example: wanted.lookup(i) == 1).map(
-        lambda i, example: to_float_rgb(example["image"]), num_parallel_calls=tf.data.AUTOTUNE)
+        lambda i, example: decode_rgb(example["image"]), num_parallel_calls=tf.data.AUTOTUNE)
     if shuffle_seed is not None:
         dataset = dataset.shuffle(min(len(items), 1000), seed=shuffle_seed)
     return dataset
+
+
+def share(split, index, count):
+    """Input pipeline `index` of `count`'s share of a split: every `count`-th training item from the `index`-th
+    (the split itself when `count` is 1). Each worker of a multi-worker run reads, decodes and caches its share
+    only, and draws its part of every global batch from it."""
+    return split if count == 1 else {**split, "train": split["train"][index::count]}
 
 
 def eval_pairs(split, size, count):

@@ -144,21 +144,25 @@ def per_replica_loss(loss):
 
 
 def distribute_steps(strategy, make_dataset):
-    """The training stream of `make_dataset()` (elements: tensors [k, B, ...], the k batches of one step) for
-    `strategy`: unchanged on one replica, else a distributed dataset whose replica r gets [k, B / R, ...], its
-    slice of each global batch."""
+    """The training stream for `strategy`.
+
+    `make_dataset(index, count)` is input pipeline `index` of `count` (one per worker, `tf.distribute`'s input
+    context): elements [k, B / count, ...], the k batches of one step drawn from that worker's share of the data.
+    On one replica the stream is `make_dataset(0, 1)`; else a distributed dataset whose replica r gets
+    [k, B / R, ...], its slice of its worker's batches.
+    """
     replicas = strategy.num_replicas_in_sync
     if replicas == 1:
-        return make_dataset()
+        return make_dataset(0, 1)
 
     def dataset_fn(context):
         local = replicas // context.num_input_pipelines
-        first = context.input_pipeline_id * local
 
-        def local_slices(*tensors):  # [k, B, ...] -> `local` elements [k, B / R, ...]
-            parts = [tf.stack(tf.split(t, replicas, axis=1)[first:first + local]) for t in tensors]
+        def local_slices(*tensors):  # [k, B / W, ...] -> `local` elements [k, B / R, ...]
+            parts = [tf.stack(tf.split(t, local, axis=1)) for t in tensors]
             return tf.data.Dataset.from_tensor_slices(parts[0] if len(parts) == 1 else tuple(parts))
 
-        return make_dataset().flat_map(local_slices).prefetch(tf.data.AUTOTUNE)
+        stream = make_dataset(context.input_pipeline_id, context.num_input_pipelines)
+        return stream.flat_map(local_slices).prefetch(tf.data.AUTOTUNE)
 
     return strategy.distribute_datasets_from_function(dataset_fn)

@@ -77,9 +77,9 @@ def unit_range(config):
     return config.arch in image_networks.UNIT_RANGE
 
 
-def training_stream(config, split, batches_per_step, step, on_skip):
+def training_stream(config, split, batches_per_step, step, on_skip, batch_size):
     channels = image_networks.IMAGE_SHAPES[config.arch][-1]
-    return data.generation_batches(split, config.size, channels, unit_range(config), config.batch_size,
+    return data.generation_batches(split, config.size, channels, unit_range(config), batch_size,
                                    batches_per_step, step, config.central_crop, config.seed, on_skip)
 
 

@@ -10,8 +10,9 @@ knowing the task:
     build_networks(config)          (generator, discriminator) under the caller's dtype policy
     make_task(config)               the `gans` task of the objective (`gans.Colorization`, `gans.Generation`)
     objective_options(config)       the task's options of the objective's model class (`gans.VARIANTS`)
-    training_stream(config, split, batches_per_step, step, on_skip)   the batches of every step from
-                                    `step` on (a folder's unusable files are given to `on_skip`, `data.decoded`)
+    training_stream(config, split, batches_per_step, step, on_skip, batch_size)   the batches of every step
+                                    from `step` on, `batch_size` images each, from `split` (this worker's share,
+                                    `data.share`); a folder's unusable files are given to `on_skip` (`data.decoded`)
     sample_renderer(config, split)  function generator -> uint8 grid of fixed inputs
     metric_callbacks(config, log_dir)   the periodic quality metrics the config asks for
     export(config, generator, path) writes the serving SavedModel

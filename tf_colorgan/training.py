@@ -125,8 +125,8 @@ def train(config, task, strategy, run_dir, split):
                  strategy.num_replicas_in_sync)
     if step < total:
         on_skip = data.Skips(split["root"], rundir.split_path(run_dir)).add if split["source"] == "folder" else None
-        batches = distribute.distribute_steps(
-            strategy, lambda: task.training_stream(config, split, model.batches_per_step, step, on_skip))
+        batches = distribute.distribute_steps(strategy, lambda index, count: task.training_stream(
+            config, data.share(split, index, count), model.batches_per_step, step, on_skip, config.batch_size // count))
         step_logs = rundir.step_logs(run_dir)
         callbacks.mark_start(step_logs, step + 1)  # the first step this process logs
         callbacks.mark_start(rundir.epoch_logs(run_dir), step // steps_per_epoch)  # Keras logs epochs from 0
