@@ -87,7 +87,8 @@ def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
     assert 0 < row["fraction_of_conv_peak"] < 1.5 and row["first_iteration_seconds"] > row["seconds_per_iteration"]
     assert row["peak_rss_mib"] > 100
     assert [p["threads"] for p in measured["pipeline"]] == sorted({1, os.cpu_count()})
-    assert all(p["cached_images_per_second"] > 0 and p["decoding_images_per_second"] > 0 for p in measured["pipeline"])
+    assert all(p[f"{source}_images_per_second"] > 0 for p in measured["pipeline"]
+               for source in ("decoding", "cached", "prepared"))
     assert [e["photo"] for e in measured["export"]] == ["320x240"] and measured["export"][0]["ms"] > 0
     assert measured["machine"]["tensorflow"] == tf.__version__
     assert measured["machine"]["isa"] == [flag for flag in machine.ISA_FLAGS if flag in machine.cpu_flags()]

@@ -428,8 +428,8 @@ def test_eval_pairs_count_larger_than_dataset(sample_split):
 def test_tfds_unknown_dataset_is_a_clear_error():
     name = "this_dataset_does_not_exist"
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:
-        data.tfds_builder(name)
-    assert name in str(info.value)
+        data.tfds_builder(name, data_dir="/srv/tfds")
+    assert name in str(info.value) and "/srv/tfds/downloads/manual" in str(info.value)  # where files would go
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:
         data.make_split(name, seed=0)
     assert name in str(info.value)

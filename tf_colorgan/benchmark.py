@@ -13,8 +13,8 @@ Prints a table and the same numbers as JSON (also written to --out):
   GFLOP per iteration counted from the built networks (`iteration_flops`), the achieved GFLOP/s and its fraction
   of the same precision's convolution peak, the time to the first finished iteration and the tracing time (that
   minus a steady iteration), and the process' peak resident memory;
-* input pipeline: images/s from the sample JPEG files to batched (L', ab'), decoding every pass and from the
-  in-memory cache, on 1 core and on all;
+* input pipeline: images/s from the sample JPEG files to batched (L', ab'), decoding every pass, from the
+  in-memory cache and reading their prepared form (`tf_colorgan.prepared`) every pass, on 1 core and on all;
 * export: ms per photo through the loaded SavedModel at 256 x 256 and 4000 x 3000 (first call apart: it
   traces, and above 1 MP compiles the per-pixel maths);
 * agreement (with --agreement_steps): the default LSGAN run trained that many steps on the sample photos with the
@@ -175,31 +175,42 @@ def measure_training(variant, batch_size, precision, jit, size, steps, width=64)
 
 
 def measure_pipeline(count, size=256, batch_size=4):
-    """Input pipeline images/s from the sample JPEGs, decoding every pass and from the cache, on 1 core and on
-    all (tf.data's private thread pool)."""
+    """Input pipeline images/s from the sample JPEGs to batched (L', ab'): decoding every pass, from the in-memory
+    cache, and reading their prepared form every pass (`tf_colorgan.prepared`, written to a temporary folder),
+    on 1 core and on all (tf.data's private thread pool)."""
+    from tf_colorgan import data, prepared
+
+    split = data.make_split("sample", 0, colour_only=True)
+    rows = [{"threads": threads} for threads in sorted({1, os.cpu_count()})]
+    with tempfile.TemporaryDirectory() as root:
+        prepared.ROOT = pathlib.Path(root)  # this process' forms: none until the last measurement
+        for name, cache_bytes in (("decoding", 0), ("cached", data.CACHE_BYTES), ("prepared", 0)):
+            if name == "prepared":
+                prepared.prepare(split, size)
+            for row in rows:
+                row[f"{name}_images_per_second"] = time_stream(split, size, batch_size, cache_bytes, row["threads"],
+                                                               count)
+    return rows
+
+
+def time_stream(split, size, batch_size, cache_bytes, threads, count):
+    """Images/s of `data.training_batches` on `threads` threads, after a full pass (the cache is filled)."""
     import tensorflow as tf
 
     from tf_colorgan import data
 
-    split = data.make_split("sample", 0)
-    rows = []
-    for threads in sorted({1, os.cpu_count()}):
-        options = tf.data.Options()
-        options.threading.private_threadpool_size = threads
-        row = {"threads": threads}
-        for name, cache_bytes in (("decoding", 0), ("cached", data.CACHE_BYTES)):
-            stream = data.training_batches(split, size, batch_size, lambda step: tf.constant(1, tf.int64),
-                                           cache_bytes=cache_bytes).with_options(options)
-            iterator = iter(stream)
-            for _ in range(-(-len(split["train"]) // batch_size) + 1):  # a full pass: the cache is filled
-                next(iterator)
-            batches = max(1, count // batch_size)
-            start = time.perf_counter()
-            for _ in range(batches):
-                next(iterator)
-            row[f"{name}_images_per_second"] = batches * batch_size / (time.perf_counter() - start)
-        rows.append(row)
-    return rows
+    options = tf.data.Options()
+    options.threading.private_threadpool_size = threads
+    stream = data.training_batches(split, size, batch_size, lambda step: tf.constant(1, tf.int64),
+                                   cache_bytes=cache_bytes).with_options(options)
+    iterator = iter(stream)
+    for _ in range(-(-len(split["train"]) // batch_size) + 1):  # a full pass: the cache is filled
+        next(iterator)
+    batches = max(1, count // batch_size)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(iterator)
+    return batches * batch_size / (time.perf_counter() - start)
 
 
 def measure_export(sizes, size=256, repeats=3, width=64):
@@ -303,9 +314,11 @@ def format_result(result):
              "| peak | conv GFLOP/s | matmul GFLOP/s |", "|---|---|---|"]
     lines += [f"| {dtype} | {p['conv']:.0f} | {p['matmul']:.0f} |" for dtype, p in result["peak_gflops"].items()]
     lines += ["", format_training(result["training"]), "",
-              "| input pipeline | cores | decoding images/s | cached images/s |", "|---|---|---|---|"]
+              "| input pipeline | cores | decoding images/s | cached images/s | prepared images/s |",
+              "|---|---|---|---|---|"]
     lines += [f"| sample JPEGs -> (L', ab') batches | {p['threads']} | {p['decoding_images_per_second']:.0f} | "
-              f"{p['cached_images_per_second']:.0f} |" for p in result["pipeline"]]
+              f"{p['cached_images_per_second']:.0f} | {p['prepared_images_per_second']:.0f} |"
+              for p in result["pipeline"]]
     if result["export"]:
         lines += ["", "| export: photo | ms | first call ms |", "|---|---|---|"]
         lines += [f"| {e['photo']} | {e['ms']:.0f} | {e['first_call_ms']:.0f} |" for e in result["export"]]

@@ -1,8 +1,10 @@
 """`tf-colorgan colorize` and `tf-colorgan serve`: colorize photographs with a trained run, from the command line
-or over HTTP (TensorFlow Serving's REST API, `tf_colorgan.serve`).
+or over HTTP (TensorFlow Serving's REST API, `tf_colorgan.serve`); `tf-colorgan prepare`: decode a dataset once
+for every colorization run at a size (`tf_colorgan.prepared`).
 
     tf-colorgan colorize --model models/sample_lsgan_l1-100_l2-0 old_photo.jpg scans/ -o coloured/
     tf-colorgan serve --model models/sample_lsgan_l1-100_l2-0 --port 8501 --name colorgan
+    tf-colorgan prepare --dataset=data/photos/train --size=256
 
 `--model` takes a run directory or its `export/` folder; inputs are image files or folders (searched
 recursively; JPEG, PNG, BMP, GIF, WebP) of any size. Each output is a PNG at the input's own resolution (the
@@ -77,8 +79,20 @@ def main(argv=None):
     serve.add_argument("--max_request_bytes", type=int, default=serving.MAX_REQUEST_BYTES,
                        help="larger bodies get 413")
     serve.add_argument("--max_pixels", type=int, default=serving.MAX_PIXELS, help="larger photos get 413")
+    prepare = commands.add_parser("prepare", help="decode a dataset once into resized Lab images that every "
+                                  "colorization run at that size reads (tf_colorgan.prepared)")
+    prepare.add_argument("--dataset", required=True, help="folder of photos, 'sample' or a TFDS dataset name")
+    prepare.add_argument("--size", type=int, default=256, help="training size (default 256)")
+    prepare.add_argument("--jitter", action="store_true", help="for runs with --jitter (stored at size + 20)")
+    prepare.add_argument("--data_dir", default=None, help="TFDS data directory")
     args = parser.parse_args(argv)
     try:
+        if args.command == "prepare":
+            from tf_colorgan import data, prepared
+
+            split = data.make_split(args.dataset, seed=0, data_dir=args.data_dir, colour_only=True)
+            print(prepared.prepare(split, args.size + (data.JITTER_MARGIN if args.jitter else 0)))
+            return 0
         export_dir = rundir.find_export(args.model)
         if args.command == "serve":
             return serve_export(export_dir, args)

@@ -39,6 +39,7 @@ SAMPLE_DIR = pathlib.Path(__file__).resolve().parent / "sample"  # package data:
 REPORT_TRAIN_FRACTION = 195_000 / 202_599
 JITTER_MARGIN = 20
 CACHE_BYTES = 4 << 30  # 4 GiB of decoded training images (5,000 at 256 x 256) are kept in memory
+PREPARED_SHUFFLE_BUFFER = 1_000  # Lab images (0.8 GB at 256 x 256) shuffled when a prepared form is streamed
 MAX_PIXELS = 4096 * 4096  # larger photos are AREA-resized in sRGB to this many pixels before the Lab conversion
 GRAY_CHROMA = 2 / 255  # a photo whose channels never differ by more than this (at 64 x 64) has no colour
 IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"BM", b"RIFF")  # JPEG, PNG, GIF, BMP, WebP
@@ -254,7 +255,9 @@ def tfds_builder(name, data_dir=None):
         raise ConfigError(
             f"Invalid `dataset`: the TensorFlow Datasets dataset '{name}' could not be loaded or downloaded "
             f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}). Expected a dataset "
-            "TFDS can prepare (download it, or place it under --data_dir), a folder of images, or 'sample'."
+            "TFDS can prepare: downloaded, or its files placed in "
+            f"{pathlib.Path(data_dir or '~/tensorflow_datasets').expanduser() / 'downloads' / 'manual'} under the "
+            "names of TFDS's checksums (see data/README.md); or a folder of images, or 'sample'."
         ) from error
     return builder
 
@@ -304,9 +307,10 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
     """The infinite colorization stream, one element per training step.
 
     Element i (step s = initial_step + i) stacks k = batches_per_step(s) fresh batches: L' [k, B, S, S, 1] and
-    ab' [k, B, S, S, 2]. Decoding and Lab conversion run in parallel (AUTOTUNE); when the resized Lab images of
-    the training part fit in `cache_bytes` they are computed once and kept in memory (only the jitter's flip and
-    crop run again each pass); otherwise every pass decodes the files again.
+    ab' [k, B, S, S, 2]. The resized Lab images come from the dataset's prepared form when there is one
+    (`tf_colorgan.prepared`), else from decoding and Lab conversion in parallel (AUTOTUNE); when those of the
+    training part fit in `cache_bytes` they are kept in memory after the first pass (only the jitter's flip and
+    crop run again each pass); otherwise every pass reads the prepared form or decodes the files again.
 
     Args:
         split: from `load_or_make_split`.
@@ -317,11 +321,17 @@ def training_batches(split, size, batch_size, batches_per_step, initial_step=0, 
         cache_bytes: memory for the cache (float32 Lab, side^2 * 12 bytes per image; 0 turns it off).
         on_skip: called with each unusable file of a folder when met (`images`).
     """
+    from tf_colorgan import prepared  # it imports this module
+
     side = size + JITTER_MARGIN if jitter else size
     count, shuffle_seed = len(split["train"]), seed + initial_step
     cached = count * side * side * 12 <= cache_bytes  # cached: shuffled after the cache, else the file names
-    dataset = images(split, "train", shuffle_seed=None if cached else shuffle_seed, on_skip=on_skip).map(
-        lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = prepared.lab_images(split, side, on_skip) if split["source"] != "digits" else None
+    if dataset is None:
+        dataset = images(split, "train", shuffle_seed=None if cached else shuffle_seed, on_skip=on_skip).map(
+            lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
+    elif not cached:  # read in the form's order: shuffled through a buffer
+        dataset = dataset.shuffle(min(count, PREPARED_SHUFFLE_BUFFER), seed=shuffle_seed)
     if cached:
         logging.info("Caching the %d training images as Lab in memory (%.1f MiB)", count, count * side**2 * 12 / 2**20)
         dataset = dataset.cache().shuffle(count, seed=shuffle_seed)
