@@ -44,7 +44,7 @@ def test_the_prepared_form_holds_the_streaming_paths_lab_values_bit_for_bit(phot
 def test_training_reads_the_prepared_form_and_a_changed_folder_is_decoded_again(photos, caplog):
     split = data.make_split(str(photos), seed=0, colour_only=True)
     prepared.prepare(split, SIDE)
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="absl"):  # absl's own level, which another test may have raised
         l_channel, ab = next(iter(data.training_batches(split, SIDE, 5, lambda step: 1, cache_bytes=0)))
     assert "Reading the prepared Lab images" in caplog.text
     assert l_channel.shape == (1, 5, SIDE, SIDE, 1) and ab.shape == (1, 5, SIDE, SIDE, 2)
