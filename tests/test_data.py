@@ -17,7 +17,7 @@ import tensorflow as tf
 from PIL import Image
 from skimage import color as skcolor
 
-from tf_colorgan import color, data
+from tf_colorgan import color, data, prepared
 
 SAMPLE_NAMES = ["astronaut.jpg", "chelsea.jpg", "coffee.jpg", "grace_hopper.jpg", "hubble_deep_field.jpg",
                 "rocket.jpg"]
@@ -526,6 +526,18 @@ def test_tfds_images_train_and_test_parts(tfds_classes):
     ref_l, ref_ab = data.lab_pair(tf.constant(test[0]), 32)
     np.testing.assert_allclose(l[0].numpy(), ref_l.numpy(), rtol=0, atol=1e-5)
     np.testing.assert_allclose(ab[0].numpy(), ref_ab.numpy(), rtol=0, atol=1e-5)
+
+
+def test_a_tfds_dataset_prepared_once_gives_the_streamed_lab_values(tmp_path, tfds_classes, monkeypatch):
+    monkeypatch.setattr(prepared, "ROOT", tmp_path / "prepared")
+    split = data.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path / "tfds"))
+    path = prepared.prepare(split, 32)
+    assert path.name.startswith("tf_colorgan_test_photos-32-")
+    from_form = [lab.numpy() for lab in prepared.lab_images(split, 32, None)]
+    in_order = {**split, "train": sorted(split["train"])}  # the form's order: by example index
+    streamed = [lab.numpy() for lab in data.images(in_order, "train").map(lambda rgb: data.resized_lab(rgb, 32))]
+    assert len(from_form) == len(streamed) == 5
+    assert all(np.array_equal(ours, theirs) for ours, theirs in zip(from_form, streamed))
 
 
 @pytest.mark.slow
