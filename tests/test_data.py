@@ -542,7 +542,7 @@ def test_a_tfds_dataset_prepared_once_gives_the_streamed_lab_values(tmp_path, tf
 
 @pytest.mark.slow
 def test_a_wheel_carries_the_sample_photos(tmp_path):
-    """`pip install .` users keep `--dataset=sample`: the photos are package data. The wheel is built and unpacked,
+    """`pip install .` users keep `--dataset=sample` and the serving page: they are package data. The wheel is built and unpacked,
     and imported from there (ahead of any editable install) in a fresh process run from elsewhere."""
     root = pathlib.Path(data.__file__).resolve().parents[1]
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
@@ -559,6 +559,7 @@ def test_a_wheel_carries_the_sample_photos(tmp_path):
                                             "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert ran.stdout.strip() == "6"
+    assert (tmp_path / "installed" / "tf_colorgan" / "page.html").is_file()  # the serving page, package data too
 
 
 def test_each_worker_shares_the_training_items_and_keeps_the_test_part(tmp_path):

@@ -3,6 +3,7 @@
 import base64
 import concurrent.futures
 import json
+import pathlib
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 import tensorflow as tf
 
 from tf_colorgan import data, export, networks
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def free_port():
@@ -42,6 +45,8 @@ def server(module_tmp_path):
     """(base URL, export folder): `tf-colorgan serve` on a width-8 colorizer's export, with small limits."""
     generator = networks.unet_generator(width=8)
     generator(data.eval_pairs(data.make_split("sample", 0), 256, 4)[0], training=True)  # move the moving averages
+    last = generator.get_layer("g_dec8_deconv").kernel  # x3000: an untrained U-Net colours within rounding of gray
+    last.assign(last * 3000.0)
     path = module_tmp_path / "export"
     export.export_colorizer(generator, 256, path)
     port = free_port()
@@ -116,3 +121,53 @@ def test_bad_requests_get_one_clear_json_error_and_the_server_goes_on(server, pa
     assert answer_status == status and message in answer["error"]
     good = json.dumps({"signature_name": "encoded", "instances": [{"b64": b64_file("chelsea.jpg")}]}).encode()
     assert call(base + ":predict", good)[0] == 200
+
+
+@pytest.mark.slow
+def test_the_page_colours_a_picked_photo_in_chromium_and_says_when_a_file_is_not_an_image(server, tmp_path):
+    # Debian's chromium and chromium-driver (installed by .ci/run), driven headless through selenium.
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, path = server
+    old_photo = tmp_path / "old_photo.jpg"  # a black-and-white photo: chelsea.jpg in gray, 451 x 300
+    gray = tf.image.rgb_to_grayscale(tf.io.decode_jpeg((data.SAMPLE_DIR / "chelsea.jpg").read_bytes()))
+    old_photo.write_bytes(tf.io.encode_jpeg(gray, quality=95).numpy())
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not a photo\n")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1200,1000"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        browser.get(base.split("/v1/")[0] + "/")
+        assert browser.title.startswith("tf_colorgan") and "colorgan" in browser.page_source
+        browser.find_element(By.ID, "files").send_keys(str(old_photo))
+        output = WebDriverWait(browser, 120).until(
+            lambda page: page.find_elements(By.CSS_SELECTOR, ".result.done img.output"))[0]
+        size = browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", output)
+        assert size == [451, 300]  # the input's own size
+        shown = tf.io.decode_png(base64.b64decode(output.get_attribute("src").split(",", 1)[1])).numpy()
+        answer = tf.saved_model.load(str(path)).signatures["encoded"](images=tf.constant([old_photo.read_bytes()]))
+        assert np.array_equal(shown, tf.io.decode_png(answer["colorized"][0]).numpy())  # what the export answers
+        spread = shown.astype(int).max(axis=-1) - shown.astype(int).min(axis=-1)
+        assert spread.mean() > 2  # coloured: a gray photo's channels are equal
+        download = browser.find_element(By.CSS_SELECTOR, ".result.done a.download")
+        assert download.get_attribute("download") == "old_photo_colour.png"
+        assert download.get_attribute("href") == output.get_attribute("src")
+
+        browser.find_element(By.ID, "files").send_keys(str(notes))
+        failed = WebDriverWait(browser, 60).until(
+            lambda page: page.find_elements(By.CSS_SELECTOR, ".result.failed .status"))[0]
+        assert "notes.jpg was not coloured" in failed.text and "not an image" in failed.text
+        artefacts = ROOT / "build" / "test-artefacts"  # kept after the run (build/ is ignored by git)
+        artefacts.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(artefacts / "page.png"))
+        height, width, _ = tf.io.decode_png(tf.io.read_file(str(artefacts / "page.png"))).shape
+        assert width == 1200 and height > 500  # the window, less what headless Chromium keeps for itself
+    finally:
+        browser.quit()

@@ -4,6 +4,8 @@ REST API that clients use, so that a client written against it works unchanged a
     pip install -e ".[serve]"
     tf-colorgan serve --model models/sample_lsgan_l1-100_l2-0 --port 8501 --name colorgan
 
+* `GET /` -> a page for people (`page.html`): drop or pick photos, see each coloured beside its input, download
+  the result; offline (no CDN), it calls the `encoded` signature below.
 * `GET /v1/models/NAME` -> `{"model_version_status": [{"version": "1", "state": "AVAILABLE", ...}]}`.
 * `POST /v1/models/NAME:predict` with `{"signature_name": ..., "instances": [...]}` (row format) ->
   `{"predictions": [...]}`, or with `{"inputs": ...}` (columnar) -> `{"outputs": ...}`. Signatures
@@ -20,13 +22,16 @@ give each photo the same answer in any batch, so concurrent clients cannot chang
 
 import base64
 import binascii
+import html
 import io
 import json
+import pathlib
 
 import numpy as np
 
 MAX_REQUEST_BYTES = 64 << 20
 MAX_PIXELS = 50_000_000
+PAGE = pathlib.Path(__file__).resolve().parent / "page.html"  # package data; MODEL_NAME stands for the name
 
 
 class RequestError(Exception):
@@ -103,6 +108,7 @@ class ColorizationServer:
         self.tf = tf
         self.signatures = tf.saved_model.load(str(export_dir)).signatures
         self.name, self.max_request_bytes, self.max_pixels = name, max_request_bytes, max_pixels
+        self.page = PAGE.read_text().replace("MODEL_NAME", html.escape(name))
 
     def predict(self, body):
         """The JSON answer to a predict request's body (bytes), or `RequestError`."""
@@ -139,8 +145,8 @@ class ColorizationServer:
                     raise RequestError(413, f"The request body is {length} bytes; the limit is "
                                             f"{self.max_request_bytes} (--max_request_bytes).")
                 return 200, self.predict(read_body())
-            raise RequestError(404, f"Not found: {method} {path}. This server answers GET {status_path} and POST "
-                                    f"{predict_path}.")
+            raise RequestError(404, f"Not found: {method} {path}. This server answers GET / (the page), GET "
+                                    f"{status_path} and POST {predict_path}.")
         except RequestError as error:
             return error.status, {"error": str(error)}
 
@@ -148,6 +154,8 @@ class ColorizationServer:
         from werkzeug.wrappers import Request, Response
 
         request = Request(environ)
+        if request.method == "GET" and request.path == "/":
+            return Response(self.page, mimetype="text/html")(environ, start_response)
         status, answer = self.respond(request.method, request.path, request.content_length,
                                       lambda: request.get_data(cache=False))
         return Response(json.dumps(answer), status=status, mimetype="application/json")(environ, start_response)
