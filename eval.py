@@ -5,7 +5,8 @@ in batches of --batch_size, dropout on, from the run's checkpoint) and score the
     python eval.py --run_dir=models/sample_lsgan_l1-100_l2-0
 writes models/.../eval/<step>_<i>_col.png, <step>_<i>_true.png and metrics.json.
 
-Compare colorization runs on one image set (metrics.json/.csv, the report's Figure 6 as figure.png, index.html):
+Compare colorization runs on one image set (metrics.json/.csv with FID when InceptionV3's weights load, the
+report's Figure 6 as figure.png, index.html):
     python eval.py --models models/RUN_A models/RUN_B --dataset=sample --out comparison/
     python eval.py --models models/RUN_A models/RUN_B --dataset=/path/to/bw_photos --true_gray --out bw/
 
@@ -30,6 +31,9 @@ flags.DEFINE_string("dataset", "sample", "With --models: 'sample', a folder of i
 flags.DEFINE_string("out", "comparison", "With --models: the output folder.")
 flags.DEFINE_boolean("true_gray", False, "With --models: photos without a colour original (colourfulness only).")
 flags.DEFINE_integer("count", None, "Colorization: only the first N test images. Generation: samples (2000).")
+flags.DEFINE_string("inception_weights", "imagenet", "With --models: the InceptionV3 weights of FID, 'imagenet' "
+                    "(downloaded once into ~/.keras/models) or the path of Keras' notop weights file; when they "
+                    "cannot be loaded FID is left out with one message and the other metrics are written.")
 flags.DEFINE_integer("batch_size", 4, "Colorization: images per batch through the generator (batch statistics).")
 FLAGS = flags.FLAGS
 
@@ -42,11 +46,13 @@ def main(argv):
                              "compare) and --generator (an image-generation export).")
     if FLAGS.models:
         try:
-            results = evaluation.compare(FLAGS.models, FLAGS.dataset, FLAGS.out, FLAGS.count, true_gray=FLAGS.true_gray)
+            results = evaluation.compare(FLAGS.models, FLAGS.dataset, FLAGS.out, FLAGS.count, true_gray=FLAGS.true_gray,
+                                         inception_weights=FLAGS.inception_weights)
         except (ConfigError, FileNotFoundError) as error:
             raise app.UsageError(str(error)) from None
         for label, result in results["models"].items():
-            print(label, {name: round(stats["mean"], 4) for name, stats in result["summary"].items()})
+            print(label, {name: round(stats["mean"], 4) for name, stats in result["summary"].items()},
+                  *([f"FID {result['fid']:.2f}"] if "fid" in result else []))
         return
     run_dir = pathlib.Path(FLAGS.run_dir) if FLAGS.run_dir else pathlib.Path(FLAGS.generator).parent
     expected = "colorize" if FLAGS.run_dir else "generate"

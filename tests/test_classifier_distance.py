@@ -55,6 +55,20 @@ def test_frechet_distance_numpy_fallback_matches_scipy(monkeypatch):
     assert cd.trace_sqrt_product_symmetric(sigma_a, sigma_b) == pytest.approx(expected, rel=1e-8)
 
 
+def test_frechet_distance_with_fewer_samples_than_features_matches_the_covariance_form():
+    # 5 and 7 samples of 50 features (FID on a few photos): the n x m singular-value form against the definition
+    # through the 50 x 50 covariances. Their product has rank <= 5; its ~45 null eigenvalues come out of the
+    # symmetric eigendecomposition as rounding noise (~1e-16 of the largest), whose square roots (~1e-8 each)
+    # may add up to ~1e-6 of the trace: hence rel=1e-5.
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(5, 50)) * 2.0 + 1.0, rng.normal(size=(7, 50)) @ rng.normal(size=(50, 50)) * 0.3
+    sigma_a, sigma_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    expected = (np.sum((a.mean(axis=0) - b.mean(axis=0)) ** 2) + np.trace(sigma_a) + np.trace(sigma_b)
+                - 2.0 * cd.trace_sqrt_product_symmetric(sigma_a, sigma_b))
+    assert cd.frechet_distance(a, b) == pytest.approx(expected, rel=1e-5)
+    assert cd.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9 * np.trace(sigma_a))
+
+
 @pytest.mark.parametrize("a_shape, b_shape", [((10,), (10, 2)), ((1, 2), (10, 2)), ((10, 2), (10, 3))])
 def test_frechet_distance_rejects_bad_shapes(a_shape, b_shape):
     with pytest.raises(ValueError, match="Invalid value for argument `features_"):

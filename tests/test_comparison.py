@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_colorgan import data, evaluation, networks, rundir
+from tf_colorgan import data, evaluation, fid, networks, rundir
 from tf_colorgan.config import Config
 
 
@@ -34,11 +34,14 @@ def runs(module_tmp_path):
 @pytest.mark.slow
 def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     out = tmp_path / "comparison"
+    missing = tmp_path / "inception_notop.h5"  # no InceptionV3 weights here: FID is left out, the rest written
     result = subprocess.run([sys.executable, "-m", "eval", f"--models={runs[0]},{runs[1]}", "--dataset=sample",
-                             "--count=4", f"--out={out}"], capture_output=True, text=True,
-                            cwd=data.SAMPLE_DIR.parents[1])
+                             "--count=4", f"--out={out}", f"--inception_weights={missing}"], capture_output=True,
+                            text=True, cwd=data.SAMPLE_DIR.parents[1])
     assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count("FID not computed") == 1 and str(missing) in result.stderr
     results = json.loads((out / "metrics.json").read_text())
+    assert results["fid_error"].startswith("FID not computed") and "fid" not in results["models"]["WGAN L1=0 L2=1"]
     assert list(results["models"]) == ["Gray (ab = 0)", "LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"]
     assert results["protocol"]["images"] == 4 and results["protocol"]["truth_round_tripped_through_lab"]
     gray = results["models"]["Gray (ab = 0)"]["summary"]
@@ -74,3 +77,19 @@ def test_gray_baseline_keeps_lightness_and_removes_colour():
     gray = evaluation.gray_baseline(truths).astype(int)
     assert gray.shape == truths.shape == (2, 256, 256, 3)
     assert np.abs(gray[..., 0] - gray[..., 1]).max() <= 1 and np.abs(gray[..., 1] - gray[..., 2]).max() <= 1
+
+
+@pytest.mark.slow
+def test_fid_is_zero_for_a_set_against_itself_and_grows_with_the_difference(runs, tmp_path):
+    # The real Keras InceptionV3, built without weights (none can be downloaded here): the features are a random
+    # network's, the arithmetic is FID's (`classifier_distance.frechet_distance`, tested on hand-computed cases).
+    inception, problem = fid.load_inception(None)
+    assert problem is None and inception.output_shape == (None, fid.FEATURE_DIM)
+    photos = evaluation.evaluation_images("sample", 256)  # 6 real photos, uint8 [6, 256, 256, 3]
+    gray = evaluation.gray_baseline(photos)
+    same = fid.fid(inception, photos, photos)
+    assert abs(same) < 1e-6 * fid.fid(inception, photos, gray)  # rounding of the square root only
+    assert fid.fid(inception, photos, gray) < fid.fid(inception, photos, 255 - photos)  # gray is nearer than negated
+    results = evaluation.compare(runs, "sample", tmp_path / "out", count=4, inception_weights=None)
+    assert "fid_error" not in results
+    assert all(result["fid"] >= 0 for result in results["models"].values())

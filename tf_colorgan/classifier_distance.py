@@ -223,9 +223,17 @@ def frechet_distance(features_a, features_b):
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"Invalid value for argument `features_b`. Expected {a.shape[1]} features like "
                          f"`features_a`. Received: features_b.shape={b.shape}")
-    sigma_a, sigma_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    distance = (np.sum((a.mean(axis=0) - b.mean(axis=0)) ** 2) + np.trace(sigma_a) + np.trace(sigma_b)
-                - 2.0 * _trace_sqrt_product(sigma_a, sigma_b))
+    centred_a, centred_b = a - a.mean(axis=0), b - b.mean(axis=0)
+    if min(len(a), len(b)) <= a.shape[1]:
+        # Fewer samples than features (FID on a few photos: 2048-d): with S_a = A'A / (n - 1), S_b = B'B / (m - 1)
+        # for the centred features A, B, S_a S_b has the non-zero eigenvalues of M M', M = A B' / sqrt((n-1)(m-1)),
+        # so Tr((S_a S_b)^(1/2)) is the sum of M's singular values: an n x m SVD instead of a D x D square root.
+        cross = centred_a @ centred_b.T / np.sqrt((len(a) - 1) * (len(b) - 1))
+        trace_sqrt = float(np.linalg.svd(cross, compute_uv=False).sum())
+    else:
+        trace_sqrt = _trace_sqrt_product(np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False)))
+    traces = np.sum(centred_a ** 2) / (len(a) - 1) + np.sum(centred_b ** 2) / (len(b) - 1)  # Tr(S_a) + Tr(S_b)
+    distance = np.sum((a.mean(axis=0) - b.mean(axis=0)) ** 2) + traces - 2.0 * trace_sqrt
     return max(float(distance), 0.0)
 
 

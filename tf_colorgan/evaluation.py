@@ -20,8 +20,9 @@ import pathlib
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
-from tf_colorgan import callbacks, classifier_distance, color, data, digits, export, gans, metrics, rundir, tasks
+from tf_colorgan import callbacks, classifier_distance, color, data, digits, export, fid, gans, metrics, rundir, tasks
 from tf_colorgan.config import ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
@@ -194,14 +195,17 @@ def comparison(dataset, truths, models, true_gray=False, batch_size=4):
     return results
 
 
-def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4):
+def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4,
+            inception_weights="imagenet"):
     """Colorizes one evaluation set with several runs' exports and scores each against the truth.
 
     Writes into `out_dir`: metrics.json and metrics.csv (`comparison`: per model and for the gray baseline, mean,
     std and bootstrap 95% interval over images of every `metrics.image_metrics` value, plus the protocol and,
     under "truth", the colourfulness of the true images), figure.png (the report's Figure 6 layout: a row per
     image, columns input, each model, truth) and index.html (the table and every image). With `true_gray` the
-    photos have no colour original: only the input and the outputs, scored by colourfulness.
+    photos have no colour original: only the input and the outputs, scored by colourfulness. Unless `true_gray`,
+    each model (and the gray baseline) also gets its FID against the truths (`tf_colorgan.fid`, under "fid") when
+    the InceptionV3 weights `inception_weights` load; otherwise "fid_error" says why, logged once.
 
     Returns:
         The metrics dict written to metrics.json.
@@ -218,5 +222,15 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
         columns[label], runs[label] = protocol_outputs(colorizer(run_dir), truths, batch_size), str(run_dir)
     models = {label: (runs[label], score(outputs, truths, true_gray)) for label, outputs in columns.items()}
     results = comparison(dataset, truths, models, true_gray, batch_size)
+    if not true_gray:
+        inception, problem = fid.load_inception(inception_weights)
+        if problem:
+            logging.warning("%s", problem)
+            results["fid_error"] = problem
+        else:
+            truth_features = fid.features(inception, truths)
+            for label, outputs in columns.items():
+                results["models"][label]["fid"] = classifier_distance.frechet_distance(
+                    fid.features(inception, outputs), truth_features)
     report.write(out_dir, results, truths, columns, true_gray)
     return results
