@@ -542,8 +542,9 @@ def test_a_tfds_dataset_prepared_once_gives_the_streamed_lab_values(tmp_path, tf
 
 @pytest.mark.slow
 def test_a_wheel_carries_the_sample_photos(tmp_path):
-    """`pip install .` users keep `--dataset=sample` and the serving page: they are package data. The wheel is built and unpacked,
-    and imported from there (ahead of any editable install) in a fresh process run from elsewhere."""
+    """`pip install .` users keep `--dataset=sample` and the serving page: they are package data. The wheel is
+    built and unpacked, and imported from there (ahead of any editable install) in a fresh process run from
+    elsewhere."""
     root = pathlib.Path(data.__file__).resolve().parents[1]
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
                             str(tmp_path / "dist"), str(root)], capture_output=True, text=True)
