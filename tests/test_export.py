@@ -185,3 +185,39 @@ def test_large_photos_take_the_xla_path_with_the_same_colours():
         colorized = export.colorize(ab_of, images, 256).numpy().astype(int)
         assert np.abs(colorized - expected).max() <= 1
         assert np.abs(colorized - images.numpy()).max() > 20  # the colours did change
+
+
+@pytest.mark.slow
+def test_the_onnx_export_colours_real_photos_as_the_saved_model_does(tmp_path):
+    # A width-8 run (config.json and a checkpoint, its moving averages moved by real photos), exported by the
+    # command line to ONNX and run by onnxruntime on two real photos of their own sizes.
+    import onnxruntime
+
+    from tf_colorgan import rundir
+    from tf_colorgan.config import Config
+
+    run = tmp_path / "run"
+    config = Config(width=8)
+    run.mkdir()
+    rundir.config_path(run).write_text(config.to_json())
+    generator = networks.unet_generator(width=8)
+    generator(data.eval_pairs(data.make_split("sample", 0), 256, 4)[0], training=True)
+    tf.train.Checkpoint(generator=generator).save(str(rundir.checkpoints(run) / "ckpt"))
+    onnx_path = tmp_path / "colorizer.onnx"
+    result = subprocess.run([sys.executable, "-m", "tf_colorgan.cli", "export", "--model", str(run), "--format=onnx",
+                             "-o", str(onnx_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    export.export_colorizer(generator, 256, tmp_path / "export")
+    serving = tf.saved_model.load(str(tmp_path / "export")).signatures["serving_default"]
+    session = onnxruntime.InferenceSession(str(onnx_path))
+    assert [(i.name, i.type) for i in session.get_inputs()] == [("images", "tensor(uint8)")]
+    for name in ("chelsea.jpg", "coffee.jpg"):
+        photo = tf.io.decode_jpeg((data.SAMPLE_DIR / name).read_bytes())[tf.newaxis].numpy()
+        (ours,) = session.run(None, {"images": photo})
+        expected = serving(images=tf.constant(photo))["colorized"].numpy()
+        assert ours.dtype == np.uint8 and ours.shape == expected.shape == photo.shape
+        # One uint8 level: ONNX Runtime's kernels round float32 differently, and the output is rounded to uint8.
+        assert np.abs(ours.astype(int) - expected.astype(int)).max() <= 1, name
+    missing = subprocess.run([sys.executable, "-m", "tf_colorgan.cli", "export", "--model", str(tmp_path / "none"),
+                              "-o", str(tmp_path / "x.onnx")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "config.json" in missing.stderr and not (tmp_path / "x.onnx").exists()

@@ -1,10 +1,12 @@
 """`tf-colorgan colorize` and `tf-colorgan serve`: colorize photographs with a trained run, from the command line
 or over HTTP (TensorFlow Serving's REST API, `tf_colorgan.serve`); `tf-colorgan prepare`: decode a dataset once
-for every colorization run at a size (`tf_colorgan.prepared`).
+for every colorization run at a size (`tf_colorgan.prepared`); `tf-colorgan export --format=onnx`: the colorizer as an
+ONNX model (`export.export_onnx`).
 
     tf-colorgan colorize --model models/sample_lsgan_l1-100_l2-0 old_photo.jpg scans/ -o coloured/
     tf-colorgan serve --model models/sample_lsgan_l1-100_l2-0 --port 8501 --name colorgan
     tf-colorgan prepare --dataset=data/photos/train --size=256
+    tf-colorgan export --model models/sample_lsgan_l1-100_l2-0 --format=onnx -o colorizer.onnx
 
 `--model` takes a run directory or its `export/` folder; inputs are image files or folders (searched
 recursively; JPEG, PNG, BMP, GIF, WebP) of any size. Each output is a PNG at the input's own resolution (the
@@ -85,8 +87,20 @@ def main(argv=None):
     prepare.add_argument("--size", type=int, default=256, help="training size (default 256)")
     prepare.add_argument("--jitter", action="store_true", help="for runs with --jitter (stored at size + 20)")
     prepare.add_argument("--data_dir", default=None, help="TFDS data directory")
+    onnx = commands.add_parser("export", help="export a trained run's colorizer to ONNX (train.py writes the "
+                               "SavedModel, export/)")
+    onnx.add_argument("--model", required=True, help="run directory (models/RUN): its latest checkpoint")
+    onnx.add_argument("--format", choices=["onnx"], default="onnx", help="onnx (tf2onnx; the onnx extra)")
+    onnx.add_argument("-o", "--out", required=True, help="the .onnx file to write")
     args = parser.parse_args(argv)
     try:
+        if args.command == "export":
+            from tf_colorgan import evaluation, export
+
+            config, generator = evaluation.trained_generator(args.model)
+            export.export_onnx(generator, config.size, args.out)
+            print(args.out)
+            return 0
         if args.command == "prepare":
             from tf_colorgan import data, prepared
 
@@ -100,7 +114,7 @@ def main(argv=None):
         if missing:
             raise ValueError(f"Invalid inputs: expected image files or folders. Received missing path(s): {missing}")
         failed = colorize_files(export_dir, args.inputs, args.out)
-    except ValueError as error:  # includes ConfigError for a folder without images
+    except (ValueError, FileNotFoundError) as error:  # ValueError includes ConfigError (a folder without images)
         parser.error(str(error))
     return 1 if failed else 0
 

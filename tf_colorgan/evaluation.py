@@ -142,19 +142,25 @@ def colourfulness_both(image):
     return {"colourfulness": metrics.colourfulness(image), "colourfulness_abs": metrics.colourfulness(image, True)}
 
 
+def trained_generator(run_dir):
+    """(config, generator) of a colorization run, the generator restored from the run's latest checkpoint."""
+    config = rundir.read_config(run_dir)
+    generator = tasks.of("colorize").generator(config)  # not imported at the top: colorize imports this module
+    latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run_dir)))
+    if not latest:
+        raise FileNotFoundError(f"No checkpoint in '{rundir.checkpoints(run_dir)}': expected a run trained by "
+                                "train.py.")
+    tf.train.Checkpoint(generator=generator).restore(latest).expect_partial()  # the generator alone
+    return config, generator
+
+
 def colorizer(run_dir):
     """The report's protocol for a trained colorization run: function `images` uint8 [N, H, W, 3] ->
     {"colorized": uint8 [N, H, W, 3]} (`export.colorize`) through its generator as it trained (by default
     BatchNorm on the statistics of the photos of one call, dropout on, C12), restored from its latest checkpoint.
     (The export's serving signature is batch-independent instead, `tf_colorgan.export`; before it was, it ran
     this protocol, and this function reproduces the study's scores of those exports exactly.)"""
-    config = rundir.read_config(run_dir)
-    generator = tasks.of("colorize").generator(config)  # not imported at the top: colorize imports this module
-    latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run_dir)))
-    if not latest:
-        raise FileNotFoundError(f"No checkpoint in '{rundir.checkpoints(run_dir)}': expected a run trained by "
-                                "train.py (the report's protocol runs the generator from its checkpoint).")
-    tf.train.Checkpoint(generator=generator).restore(latest).expect_partial()  # the generator alone
+    config, generator = trained_generator(run_dir)
     return tf.function(lambda images: {"colorized": export.colorize(generator, images, config.size)},
                        reduce_retracing=True)
 

@@ -14,6 +14,10 @@ tf_colorgan.
   with the decoder's message.
 * image generation, signature `serving_default`: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
 
+`export_onnx` writes the colorizer as an ONNX model instead (`tf-colorgan export --format=onnx`): the same
+computation with the colour maths as plain ops, one H x W per batch (tf2onnx cannot take the SavedModel's
+per-photo loop with its XLA branch).
+
 Each weight is stored once: the endpoint tracks the variables it uses, and `ExportArchive.track(generator)` is
 not called, because with the TensorFlow backend it stores every weight a second time (keras-team/keras#23553:
 twice the export on disk and in every server's memory).
@@ -51,7 +55,7 @@ def _compose(lightness, ab):
     return callbacks.to_uint8(color.lab_to_rgb(color.denormalize_lab(lightness, ab)))
 
 
-def colorize(generator, images, size):
+def colorize(generator, images, size, per_pixel=_per_pixel):
     """Colorizes uint8 photos with a generator trained at `size`, keeping their full-resolution lightness.
 
     L' of the input at its resolution (`color.normalized_lightness_of_uint8`) -> AREA-resized to size x size ->
@@ -63,16 +67,18 @@ def colorize(generator, images, size):
         generator: `keras.Model` L' [N, size, size, 1] -> ab' [N, size, size, 2].
         images: uint8 [N, H, W, 3].
         size: the generator's input size.
+        per_pixel: how the per-pixel colour maths runs (`_per_pixel`: under XLA for large batches; the ONNX
+            export runs it as plain ops).
 
     Returns:
         uint8 [N, H, W, 3].
     """
     tf.debugging.assert_equal(tf.shape(images)[-1], 3, message="Invalid `images`: expected uint8 [N, H, W, 3] (RGB; "
                               "a grayscale photo as three equal channels); the last axis is not 3")
-    lightness = _per_pixel(color.normalized_lightness_of_uint8)(images)
+    lightness = per_pixel(color.normalized_lightness_of_uint8)(images)
     small = tf.image.resize(lightness, [size, size], method="area")
     ab = tf.cast(generator(small, training=False), tf.float32)
-    return _per_pixel(_compose)(lightness, ab)
+    return per_pixel(_compose)(lightness, ab)
 
 
 def colorize_each(generator, images, size):
@@ -100,6 +106,20 @@ def export_colorizer(generator, size, path):
     archive.add_endpoint("encoded", lambda images: {"colorized": colorize_encoded(twin, images, size)},
                          input_signature=[ENCODED_SIGNATURE])
     archive.write_out(str(path), verbose=False)
+
+
+def export_onnx(generator, size, path, opset=17):
+    """Writes `generator`'s colorizer as an ONNX model (tf2onnx; the `onnx` extra): input `images` uint8
+    [N, H, W, 3], output `colorized` uint8 [N, H, W, 3], `colorize` of its `networks.inference_twin` with the colour
+    maths as plain ops. Its photos of one batch share H and W (each gets its own answer: no batch statistics)."""
+    try:
+        import tf2onnx
+    except ImportError:
+        raise ValueError("The ONNX export needs the onnx extra: pip install -e '.[onnx]' (tf2onnx).") from None
+    twin = networks.inference_twin(generator)
+    function = tf.function(lambda images: {"colorized": colorize(twin, images, size, per_pixel=lambda f: f)},
+                           input_signature=[SIGNATURE])
+    tf2onnx.convert.from_function(function, input_signature=[SIGNATURE], opset=opset, output_path=str(path))
 
 
 def export_image_generator(generator, z_dim, unit_range, path):
