@@ -36,18 +36,22 @@ def fingerprint(split):
     """12 hex digits naming the content of a split's source (see the module docstring)."""
     if split["source"] == "folder":
         root = pathlib.Path(split["root"])
-        key = [(str(pathlib.Path(path).relative_to(root)), os.stat(path).st_size, os.stat(path).st_mtime_ns)
-               for path in data.list_images(root)]
+        key = [(str(pathlib.Path(path).relative_to(root)), stat.st_size, stat.st_mtime_ns)
+               for path in data.list_images(root) for stat in [os.stat(path)]]
     else:
         builder = data.tfds_builder(split["name"], split.get("data_dir"))
         key = [split["name"], str(builder.version), split.get("data_dir"), split["split"]]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 
 
+def name_of(split):
+    """The name a prepared form of `split`'s source starts with: its folder's name, or the TFDS name."""
+    return pathlib.Path(split["root"]).name if split["source"] == "folder" else split["name"].replace("/", "_")
+
+
 def location(split, side):
     """The folder of the prepared form of `split`'s source at `side` (whether or not it exists)."""
-    name = pathlib.Path(split["root"]).name if split["source"] == "folder" else split["name"].replace("/", "_")
-    return ROOT / f"{name}-{side}-{fingerprint(split)}"
+    return ROOT / f"{name_of(split)}-{side}-{fingerprint(split)}"
 
 
 def items_and_photos(split, skipped):
@@ -88,6 +92,8 @@ def lab_images(split, side, on_skip):
     """Float32 Lab [side, side, 3] of the training items of `split` from their prepared form at `side` (in the
     form's order), or None when there is none. Training items the form skipped are left out and given to
     `on_skip(path, why)` (when given) once, here."""
+    if not any(ROOT.glob(f"{name_of(split)}-{side}-*")):  # the usual case: no need to fingerprint every file
+        return None
     path = location(split, side)
     if not (path / INDEX).exists():
         return None

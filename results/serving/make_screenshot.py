@@ -20,13 +20,10 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tf_colorgan import export, rundir, tasks
+from tf_colorgan import evaluation, export
 
 run = pathlib.Path("models/figure6/train_ebgan_l1-100_l2-0")
-config = rundir.read_config(run)
-generator = tasks.of("colorize").generator(config)
-latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run)))
-tf.train.Checkpoint(generator=generator).restore(latest).expect_partial()
+config, generator = evaluation.trained_generator(run)
 export.export_colorizer(generator, config.size, "/tmp/shot/export")
 photo = tf.io.decode_png(tf.io.read_file("data/photos/heldout/sklearn_china.png"), channels=3)
 gray = tf.io.encode_jpeg(tf.image.rgb_to_grayscale(photo), quality=95)
