@@ -41,6 +41,16 @@ def test_the_prepared_form_holds_the_streaming_paths_lab_values_bit_for_bit(phot
     assert prepared.prepare(split, SIDE) == path  # once: the second call finds it
 
 
+def test_a_killed_preparations_leftover_shards_are_cleared_before_preparing_again(photos):
+    split = data.make_split(str(photos), seed=0, colour_only=True)
+    partial = prepared.location(split, SIDE).with_name(prepared.location(split, SIDE).name + ".partial")
+    tf.data.Dataset.range(3).map(lambda i: (tf.strings.as_string(i), i)).save(str(partial))  # killed before INDEX
+    stale = {entry.name for entry in partial.iterdir() if entry.is_dir()}  # its shard folder
+    path = prepared.prepare(split, SIDE)
+    assert not partial.exists() and len(list(prepared.lab_images(split, SIDE, None))) == 5
+    assert stale and not stale & {entry.name for entry in path.iterdir()}  # only this preparation's shards
+
+
 def test_training_reads_the_prepared_form_and_a_changed_folder_is_decoded_again(photos, caplog):
     split = data.make_split(str(photos), seed=0, colour_only=True)
     prepared.prepare(split, SIDE)

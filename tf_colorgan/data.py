@@ -277,15 +277,21 @@ def images(split, part, shuffle_seed=None, on_skip=None):
     import tensorflow_datasets as tfds
 
     builder = tfds_builder(split["name"], split.get("data_dir"))
-    wanted = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(tf.constant(items, tf.int64), tf.ones(len(items), tf.int64)), 0)
-    dataset = builder.as_dataset(split=split["split"], shuffle_files=False,  # decoded below, once filtered
-                                 decoders={"image": tfds.decode.SkipDecoding()}).enumerate()
-    dataset = dataset.filter(lambda i, example: wanted.lookup(i) == 1).map(
-        lambda i, example: decode_rgb(example["image"]), num_parallel_calls=tf.data.AUTOTUNE)
+    examples = builder.as_dataset(split=split["split"], shuffle_files=False,  # decoded below, once filtered
+                                  decoders={"image": tfds.decode.SkipDecoding()}).enumerate()
+    dataset = members(examples, items, tf.int64).map(lambda example: decode_rgb(example["image"]),
+                                                     num_parallel_calls=tf.data.AUTOTUNE)
     if shuffle_seed is not None:
         dataset = dataset.shuffle(min(len(items), 1000), seed=shuffle_seed)
     return dataset
+
+
+def members(pairs, keys, dtype):
+    """The values of a dataset of (key, value) pairs whose key is one of `keys` (of `dtype`), in the dataset's
+    order: one hash-table lookup per element, so a split's items are picked out of a large source cheaply."""
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(keys, dtype), tf.ones(len(keys), tf.int64)), 0)
+    return pairs.filter(lambda key, value: table.lookup(key) == 1).map(lambda key, value: value)
 
 
 def share(split, index, count):

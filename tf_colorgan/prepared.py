@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pathlib
+import shutil
 
 import tensorflow as tf
 from absl import logging
@@ -81,6 +82,7 @@ def prepare(split, side):
     forms = items_and_photos(split, skipped).map(lambda item, rgb: (item, data.resized_lab(rgb, side)),
                                                  num_parallel_calls=tf.data.AUTOTUNE)
     partial = path.with_name(path.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # a killed preparation's shards: a form's size of dead weight
     logging.info("Preparing %s at %d x %d in %s", split.get("root", split.get("name")), side, side, path)
     forms.save(str(partial))
     (partial / INDEX).write_text(json.dumps({"skipped": skipped}))
@@ -103,7 +105,4 @@ def lab_images(split, side, on_skip):
     for item in sorted(set(train) & set(unusable)) if on_skip else ():
         on_skip(str(pathlib.Path(split["root"]) / item), unusable[item])
     wanted = [item for item in train if item not in unusable]
-    table = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(tf.constant(wanted, tf.string), tf.ones(len(wanted), tf.int64)), 0)
-    return tf.data.Dataset.load(str(path)).filter(lambda item, lab: table.lookup(item) == 1).map(
-        lambda item, lab: lab)
+    return data.members(tf.data.Dataset.load(str(path)), wanted, tf.string)
