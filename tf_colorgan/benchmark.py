@@ -3,6 +3,7 @@
     python -m tf_colorgan.benchmark                                   # the README's table (~12 min on 2 cores)
     python -m tf_colorgan.benchmark --variants=lsgan --batch_sizes=4 --precisions=mixed_bfloat16 --jit=on
     python -m tf_colorgan.benchmark --agreement_steps=200             # bfloat16 vs float32 losses after 200 steps
+    python -m tf_colorgan.benchmark --profile=2 --variants=lsgan --batch_sizes=4 --precisions=float32  # op times
 
 Prints a table and the same numbers as JSON (also written to --out):
 * peak: GFLOP/s of a large convolution ([8, 64, 64, 256] * [3, 3, 256, 256]) and a 2048^2 matmul per precision,
@@ -55,6 +56,8 @@ flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one w
 flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
 flags.DEFINE_list("export_sizes", ["256x256", "4000x3000"], "WIDTHxHEIGHT photos timed through the export.")
 flags.DEFINE_integer("agreement_steps", 0, "Train float32 and mixed_bfloat16 this many steps and compare (0: skip).")
+flags.DEFINE_integer("profile", 0, "Instead of timing, trace this many iterations of each training row with "
+                     "tf.profiler and print where their time goes (`tf_colorgan.step_profile`; 0: time).")
 flags.DEFINE_string("out", None, "Write the JSON here too.")
 
 
@@ -132,8 +135,9 @@ def peak_gflops(dtype_name, repeats=5, rounds=3):
     return result
 
 
-def measure_training(variant, batch_size, precision, jit, size, steps, width=64):
-    """One training row (run in a fresh process): see the module docstring."""
+def training_setup(variant, batch_size, precision, jit, size, width=64):
+    """(compiled model, endless dataset of one fixed iteration's batches of real photos, batches per iteration)
+    of one training row, at `MEASURED_STEP` for the package's objectives."""
     import keras
     import tensorflow as tf
 
@@ -154,7 +158,15 @@ def measure_training(variant, batch_size, precision, jit, size, steps, width=64)
         model.global_step.assign(MEASURED_STEP)
         batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
         pair = tuple(tf.stack([x] * batches) for x in pair)  # the iteration's batches on a leading axis
-    dataset = tf.data.Dataset.from_tensors(pair).repeat()
+    return model, tf.data.Dataset.from_tensors(pair).repeat(), batches
+
+
+def measure_training(variant, batch_size, precision, jit, size, steps, width=64):
+    """One training row (run in a fresh process): see the module docstring."""
+    import keras
+    import tensorflow as tf
+
+    model, dataset, batches = training_setup(variant, batch_size, precision, jit, size, width)
     ends = []  # the end of each iteration, from fit's own callbacks (fit's teardown, once per call, is not timed)
     timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(time.perf_counter()))
     start = time.perf_counter()
@@ -172,6 +184,35 @@ def measure_training(variant, batch_size, precision, jit, size, steps, width=64)
     if tf.config.list_physical_devices("GPU"):
         row["peak_gpu_mib"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
     return row
+
+
+def profile_training(variant, batch_size, precision, size, width, iterations, peak=None):
+    """A training row's profile (run in a fresh process): one iteration untraced, then `iterations` under
+    tf.profiler, summarised by `step_profile.summarize` against `peak` GFLOP/s (default: measured here). Ops run
+    one at a time (one inter-op thread), so each op's time is its own, not shared with an op beside it."""
+    import tensorflow as tf
+
+    from tf_colorgan import step_profile
+
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    peak = peak or peak_gflops(precision.removeprefix("mixed_"))["conv"]
+    model, dataset, batches = training_setup(variant, batch_size, precision, False, size, width)
+    model.fit(dataset, steps_per_epoch=1, epochs=1, verbose=0)
+    with tempfile.TemporaryDirectory() as logdir:
+        tf.profiler.experimental.start(logdir)
+        start = time.perf_counter()
+        model.fit(dataset, steps_per_epoch=iterations, epochs=1, verbose=0)
+        seconds = (time.perf_counter() - start) / iterations
+        tf.profiler.experimental.stop()
+        (trace,) = pathlib.Path(logdir).rglob("*.xplane.pb")
+        ops = step_profile.op_self_times(trace)
+    flops = dict(layer_flops(model.generator) + layer_flops(model.discriminator))
+    names = {layer.name for network in (model.generator, model.discriminator) for layer in network.layers}
+    return {"variant": variant, "batch": batch_size, "precision": precision, "size": size, "width": width,
+            "iterations": iterations, "inter_op_threads": 1, "conv_peak_gflops": peak,
+            "seconds_per_iteration_traced": seconds,
+            "gflop_per_iteration": iteration_flops(model, batch_size) / 1e9,
+            **step_profile.summarize(ops, iterations, names, flops, batch_size, peak)}
 
 
 def measure_pipeline(count, size=256, batch_size=4):
@@ -289,6 +330,21 @@ def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_i
     return result
 
 
+def profiles(variants, batch_sizes, precisions, size, width, iterations):
+    """`profile_training` of each training row, each in a fresh process, printed as it comes."""
+    from tf_colorgan import machine, step_profile
+
+    result = {"machine": {"date": datetime.datetime.now().isoformat(timespec="seconds"), **machine.describe()},
+              "profiles": []}
+    for variant in variants:
+        for batch_size in batch_sizes:
+            for precision in precisions:
+                row = in_fresh_process(profile_training, variant, batch_size, precision, size, width, iterations)
+                result["profiles"].append(row)
+                print(step_profile.format_profile(row), "", sep="\n", flush=True)
+    return result
+
+
 def format_training(rows, header=True):
     columns = ("variant", "batch", "precision", "jit", "s/iter", "images/s", "GFLOP/iter", "GFLOP/s",
                "of peak", "first iter s", "tracing s", "peak RSS MiB")
@@ -342,9 +398,12 @@ def main(argv):
     if unknown:
         raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {[*OBJECTIVES, TUTORIAL]}.")
     jit = {"auto": [False, True] if gpu else [False], "off": [False], "on": [True], "both": [False, True]}[FLAGS.jit]
-    result = run(FLAGS.variants, batch_sizes, precisions, jit, FLAGS.size, FLAGS.steps, FLAGS.pipeline_images,
-                 FLAGS.export_sizes, FLAGS.agreement_steps, FLAGS.width)
-    print(format_result(result))
+    if FLAGS.profile:
+        result = profiles(FLAGS.variants, batch_sizes, precisions, FLAGS.size, FLAGS.width, FLAGS.profile)
+    else:
+        result = run(FLAGS.variants, batch_sizes, precisions, jit, FLAGS.size, FLAGS.steps, FLAGS.pipeline_images,
+                     FLAGS.export_sizes, FLAGS.agreement_steps, FLAGS.width)
+        print(format_result(result))
     print(json.dumps(result, indent=1))
     if FLAGS.out:
         pathlib.Path(FLAGS.out).write_text(json.dumps(result, indent=1))
