@@ -7,8 +7,9 @@ from tf_colorgan import benchmark, step_profile
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant, d_updates", [("lsgan", 1), ("wgan", 5)])  # WGAN past its warm-up
-def test_the_traced_convolutions_add_up_to_the_iterations_counted_flops(variant, d_updates):
+@pytest.mark.parametrize("variant, d_updates, d_layer", [("lsgan", 1, "d_conv2"), ("ebgan", 1, "d_enc2"),
+                                                         ("wgan", 5, "d_conv2")])  # WGAN past its warm-up
+def test_the_traced_convolutions_add_up_to_the_iterations_counted_flops(variant, d_updates, d_layer):
     # In a fresh process, as the benchmark runs it (it sets TensorFlow's threads); no peak to measure.
     result = benchmark.in_fresh_process(benchmark.profile_training, variant, 1, "float32", 256, 8, 1, 100.0)
     rows = {(row["layer"], row["kernel"]): row for row in result["convolutions"]}
@@ -17,8 +18,8 @@ def test_the_traced_convolutions_add_up_to_the_iterations_counted_flops(variant,
     assert sum(row["gflop"] for row in rows.values()) == pytest.approx(result["gflop_per_iteration"], rel=1e-12)
     # Hand-counted calls: each discriminator update runs D on the real and the fake batch and takes both weight
     # gradients; the generator update needs no weight gradient of D and no input gradient of G's first layer.
-    assert rows["d_conv2", "Conv2DBackpropFilter"]["calls"] == 2 * d_updates
-    assert rows["d_conv2", "Conv2D"]["calls"] == 2 * d_updates + 1
+    assert rows[d_layer, "Conv2DBackpropFilter"]["calls"] == 2 * d_updates
+    assert rows[d_layer, "Conv2D"]["calls"] == 2 * d_updates + 1
     assert rows["g_enc1", "Conv2D"]["calls"] == d_updates + 1  # the fake batch of each D update, then G's own
     assert rows["g_enc1", "Conv2DBackpropFilter"]["calls"] == 1 and ("g_enc1", "Conv2DBackpropInput") not in rows
     # A transposed convolution's forward is Conv2DBackpropInput, its input gradient Conv2D.
@@ -55,4 +56,5 @@ def test_op_names_map_to_their_layers_and_onednns_ops_to_tensorflows():
     assert step_profile.layer_of("generator/g_enc2/convolution", layers) == "g_enc2"
     assert step_profile.layer_of("Adam/update", layers) is None
     assert step_profile.op_type_of("_MklNativePadWithConv2D") == "Conv2D"
-    assert step_profile.op_type_of("_MklNativeConv2DBackpropFilter") == "Conv2DBackpropFilter"
+    assert step_profile.op_type_of("_MklNativeConv2DBackpropFilterWithBias") == "Conv2DBackpropFilter"
+    assert step_profile.op_type_of("Conv2DBackpropInput") == "Conv2DBackpropInput"

@@ -2,7 +2,7 @@
 by kind, and each convolution kernel's speed against the measured convolution peak.
 
     python -m tf_colorgan.benchmark --profile=2 --variants=lsgan --batch_sizes=4 --precisions=float32 \\
-        --out=results/benchmark/avx2_profile_lsgan.json
+        --out=results/benchmark/avx2_profile_float32.json
 
 The iteration is the benchmark's (`benchmark.profile_training`: a fixed batch of real photos; WGAN past its warm-up,
 5 critic updates + 1). One iteration runs untraced, then `iterations` under the profiler, with one inter-op thread
@@ -26,6 +26,7 @@ import pathlib
 import re
 
 CONV_KERNELS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter")
+FOLDED = {"PadWithConv2D": "Conv2D", "FusedConv2D": "Conv2D", "Conv2DBackpropFilterWithBias": "Conv2DBackpropFilter"}
 ROLE_SUFFIXES = {"_bn": "BatchNorm", "_relu": "activations, concatenation, padding",
                  "_lrelu": "activations, concatenation, padding", "_in": "activations, concatenation, padding",
                  "_pad": "activations, concatenation, padding"}
@@ -64,9 +65,10 @@ def op_self_times(xspace_path):
 def op_type_of(display_name):
     """TensorFlow's op type of a traced op, oneDNN's rewrites named by the op they replace: `_MklNativeConv2D` is
     Conv2D, and so are `_MklNativePadWithConv2D` and `_MklNativeFusedConv2D` (a convolution with its padding or
-    its bias and activation folded in)."""
+    its bias and activation folded in); `_MklNativeConv2DBackpropFilterWithBias` is Conv2DBackpropFilter (with
+    the bias gradient folded in)."""
     op_type = re.sub("^_Mkl(Native)?", "", display_name)
-    return "Conv2D" if op_type in ("PadWithConv2D", "FusedConv2D") else op_type
+    return FOLDED.get(op_type, op_type)
 
 
 def layer_of(op_name, layer_names):
@@ -80,6 +82,7 @@ def layer_of(op_name, layer_names):
 
 
 def kind_of(op_type, layer):
+    """An op's kind (see the module docstring) from its op type and its layer's name."""
     if op_type in CONV_KERNELS:
         return op_type
     role = next((kind for suffix, kind in ROLE_SUFFIXES.items() if layer and layer.endswith(suffix)), None)
