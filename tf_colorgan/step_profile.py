@@ -120,9 +120,10 @@ def summarize(ops, iterations, layer_names, layer_flops, batch_size, peak):
 
 
 def format_profile(result, rows=12):
-    lines = [f"{result['variant']}, batch {result['batch']}, {result['precision']}: "
-             f"{result['seconds_per_iteration_traced']:.3f} s per traced iteration, op time "
-             f"{result['op_seconds']:.3f} s, conv peak {result['conv_peak_gflops']:.0f} GFLOP/s", "",
+    lines = [f"{result['variant']}, batch {result['batch']}, {result['precision']}: op time "
+             f"{result['op_seconds']:.3f} s per iteration (wall time under the tracer, which adds its own pauses: "
+             f"{result['seconds_per_iteration_traced']:.3f} s), conv peak {result['conv_peak_gflops']:.0f} GFLOP/s",
+             "",
              "| kind | s/iter | share |", "|---|---|---|"]
     lines += [f"| {k['kind']} | {k['seconds']:.3f} | {k['share']:.1%} |" for k in result["kinds"][:rows]]
     lines += ["", "| layer | kernel | calls/iter | s/iter | GFLOP/s | of peak |", "|---|---|---|---|---|---|"]
