@@ -10,6 +10,7 @@ input and output gradient exchanged (the rows marked "as conv of dY"). Prints ms
 largest difference relative to the largest weight-gradient entry (float32 sums in another order: ~1e-6).
 """
 
+import datetime
 import time
 
 import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
@@ -37,7 +38,8 @@ def seconds_per_call(function, repeats=5):
 
 def main():
     info = machine.describe()
-    print(f"{info['cpu']} ({' '.join(info['isa'])}), {info['cores']} cores, TensorFlow {info['tensorflow']}\n")
+    print(f"{datetime.date.today()}, `python results/benchmark/filter_gradient_im2col.py`: {info['cpu']} "
+          f"({' '.join(info['isa'])}), {info['cores']} cores, TensorFlow {info['tensorflow']}\n")
     print("| layer | Conv2DBackpropFilter ms | GFLOP/s | im2col + matmul ms | GFLOP/s | relative difference |")
     print("|---|---|---|---|---|---|")
     for name, (shape, k, c_out, stride, padding) in CASES.items():
