@@ -52,6 +52,8 @@ def train_concurrently(tmp_path):
         runs = [subprocess.Popen([sys.executable, str(ROOT / "train.py"), *flags], env={**env, **extra},
                                  stdout=subprocess.DEVNULL, stderr=log.open("w"), cwd=tmp_path)
                 for flags, extra, log in zip(flag_lists, extra_envs or [{}] * len(flag_lists), logs)]
-        return [(process.wait(timeout=600), log.read_text()) for process, log in zip(runs, logs)]
+        # A hang guard, not a speed check: the two-worker test's three processes took 276 s on the slowest
+        # machine met (an AVX2-only EPYC, 2026-12-02), several times that beside a training run.
+        return [(process.wait(timeout=1800), log.read_text()) for process, log in zip(runs, logs)]
 
     return run
