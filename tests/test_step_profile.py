@@ -27,7 +27,6 @@ def test_the_traced_convolutions_add_up_to_the_iterations_counted_flops(variant,
     assert rows["g_dec5_deconv", "Conv2D"]["calls"] == 1
     kinds = {kind["kind"]: kind for kind in result["kinds"]}
     assert {"Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "BatchNorm"} <= kinds.keys()
-    assert sum(kind["share"] for kind in kinds.values()) == pytest.approx(1)
     assert 0 < kinds["BatchNorm"]["seconds"] < result["op_seconds"]
 
 
