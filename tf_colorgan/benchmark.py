@@ -23,6 +23,7 @@ Prints a table and the same numbers as JSON (also written to --out):
 """
 
 import datetime
+import itertools
 import json
 import math
 import multiprocessing
@@ -196,7 +197,7 @@ def profile_training(variant, batch_size, precision, size, width, iterations, pe
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
     peak = peak or peak_gflops(precision.removeprefix("mixed_"))["conv"]
-    model, dataset, batches = training_setup(variant, batch_size, precision, False, size, width)
+    model, dataset, _ = training_setup(variant, batch_size, precision, False, size, width)
     model.fit(dataset, steps_per_epoch=1, epochs=1, verbose=0)
     with tempfile.TemporaryDirectory() as logdir:
         tf.profiler.experimental.start(logdir)
@@ -303,25 +304,26 @@ def in_fresh_process(function, *args):
         return pool.apply(function, args)
 
 
+def this_machine():
+    """`machine.describe()` with the date: the header of every result."""
+    from tf_colorgan import machine  # imports TensorFlow: in the parent process only once it measures
+
+    return {"date": datetime.datetime.now().isoformat(timespec="seconds"), **machine.describe()}
+
+
 def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_images, export_sizes,
         agreement_steps=0, width=64):
     """All measurements; returns the JSON-serialisable result (see the module docstring)."""
-    from tf_colorgan import machine  # imports TensorFlow: in the parent process only once it measures
-
-    result = {"machine": {"date": datetime.datetime.now().isoformat(timespec="seconds"), **machine.describe()}}
+    result = {"machine": this_machine()}
     dtypes = sorted({"float32", *(p.removeprefix("mixed_") for p in precisions)})
     result["peak_gflops"] = {dtype: peak_gflops(dtype) for dtype in dtypes}
     result["training"] = []
-    for variant in variants:
-        for batch_size in batch_sizes:
-            for precision in precisions:
-                for jit in jit_settings:
-                    row = in_fresh_process(measure_training, variant, batch_size, precision, jit, size, steps,
-                                           width)
-                    peak = result["peak_gflops"][precision.removeprefix("mixed_")]["conv"]
-                    row["fraction_of_conv_peak"] = row["gflops"] and row["gflops"] / peak
-                    result["training"].append(row)
-                    print(format_training([row], header=not result["training"][:-1]), flush=True)
+    for variant, batch_size, precision, jit in itertools.product(variants, batch_sizes, precisions, jit_settings):
+        row = in_fresh_process(measure_training, variant, batch_size, precision, jit, size, steps, width)
+        peak = result["peak_gflops"][precision.removeprefix("mixed_")]["conv"]
+        row["fraction_of_conv_peak"] = row["gflops"] and row["gflops"] / peak
+        result["training"].append(row)
+        print(format_training([row], header=not result["training"][:-1]), flush=True)
     result["pipeline"] = in_fresh_process(measure_pipeline, pipeline_images)
     result["export"] = in_fresh_process(measure_export, export_sizes, size, 3, width) if export_sizes else []
     if agreement_steps:
@@ -332,16 +334,13 @@ def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_i
 
 def profiles(variants, batch_sizes, precisions, size, width, iterations):
     """`profile_training` of each training row, each in a fresh process, printed as it comes."""
-    from tf_colorgan import machine, step_profile
+    from tf_colorgan import step_profile
 
-    result = {"machine": {"date": datetime.datetime.now().isoformat(timespec="seconds"), **machine.describe()},
-              "profiles": []}
-    for variant in variants:
-        for batch_size in batch_sizes:
-            for precision in precisions:
-                row = in_fresh_process(profile_training, variant, batch_size, precision, size, width, iterations)
-                result["profiles"].append(row)
-                print(step_profile.format_profile(row), "", sep="\n", flush=True)
+    result = {"machine": this_machine(), "profiles": []}
+    for variant, batch_size, precision in itertools.product(variants, batch_sizes, precisions):
+        row = in_fresh_process(profile_training, variant, batch_size, precision, size, width, iterations)
+        result["profiles"].append(row)
+        print(step_profile.format_profile(row), "", sep="\n", flush=True)
     return result
 
 

@@ -27,9 +27,9 @@ import re
 
 CONV_KERNELS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter")
 FOLDED = {"PadWithConv2D": "Conv2D", "FusedConv2D": "Conv2D", "Conv2DBackpropFilterWithBias": "Conv2DBackpropFilter"}
-ROLE_SUFFIXES = {"_bn": "BatchNorm", "_relu": "activations, concatenation, padding",
-                 "_lrelu": "activations, concatenation, padding", "_in": "activations, concatenation, padding",
-                 "_pad": "activations, concatenation, padding"}
+ELEMENTWISE = "activations, concatenation, padding"
+ROLE_SUFFIXES = {"_bn": "BatchNorm", "_relu": ELEMENTWISE, "_lrelu": ELEMENTWISE, "_in": ELEMENTWISE,
+                 "_pad": ELEMENTWISE}
 
 
 def op_self_times(xspace_path):
