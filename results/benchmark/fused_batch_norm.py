@@ -1,0 +1,73 @@
+"""Issue 12: BatchNorm in training, forward and backward, as Keras' BatchNormalization computes it (separate mean,
+variance and scale ops) and as `networks.TrainModeBatchNorm` does (one FusedBatchNormV3), on the U-Net's shapes
+at batch 4.
+
+    python results/benchmark/fused_batch_norm.py > results/benchmark/avx2_fused_batch_norm.md
+
+Prints ms per call (outputs, and gradients of x, gamma and beta for a fixed upstream gradient) and the largest
+difference of all four relative to each one's largest entry (float32 sums in another order: ~1e-6).
+"""
+
+import datetime
+import time
+
+import keras
+import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
+import tensorflow as tf
+
+from tf_colorgan import machine, networks
+
+SHAPES = {  # layers: the BatchNorm input [B, H, W, C], batch 4 at 256 x 256
+    "g_dec6_bn": [4, 128, 128, 128],
+    "g_enc2_bn, d_conv2_bn": [4, 64, 64, 128],
+    "g_enc3_bn, g_dec5_bn, d_conv3_bn": [4, 32, 32, 256],
+    "d_conv4_bn": [4, 31, 31, 512],
+    "g_enc4_bn, g_dec4_bn": [4, 16, 16, 512],
+    "g_enc7_bn, g_dec1_bn": [4, 2, 2, 512],
+}
+
+
+def seconds_per_call(function, repeats=10):
+    function()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        function()
+    return (time.perf_counter() - start) / repeats
+
+
+def main():
+    info = machine.describe()
+    print(f"{datetime.date.today()}, `python results/benchmark/fused_batch_norm.py`: {info['cpu']} "
+          f"({' '.join(info['isa'])}), {info['cores']} cores, TensorFlow {info['tensorflow']}\n")
+    print("| layers | input | Keras ms | fused ms | speed-up | largest relative difference |")
+    print("|---|---|---|---|---|---|")
+    totals = [0.0, 0.0]
+    for names, shape in SHAPES.items():
+        x = tf.random.normal(shape, mean=0.5, seed=1)
+        dy = tf.random.normal(shape, seed=2)
+
+        def forward_backward(layer):
+            layer.build(shape)
+
+            @tf.function
+            def run():
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    y = layer(x, training=True)
+                return [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]
+            return run
+
+        keras_run = forward_backward(keras.layers.BatchNormalization(epsilon=1e-5))
+        fused_run = forward_backward(networks.TrainModeBatchNorm(epsilon=1e-5))
+        difference = max(float(tf.reduce_max(tf.abs(a - b)) / tf.reduce_max(tf.abs(a)))
+                         for a, b in zip(keras_run(), fused_run()))
+        theirs, ours = seconds_per_call(keras_run), seconds_per_call(fused_run)
+        totals = [totals[0] + theirs, totals[1] + ours]
+        print(f"| {names} | {shape} | {theirs * 1e3:.1f} | {ours * 1e3:.1f} | {theirs / ours:.2f} | "
+              f"{difference:.1e} |")
+    print(f"\nAll rows: {totals[0] * 1e3:.0f} ms with Keras' ops, {totals[1] * 1e3:.0f} ms fused "
+          f"({totals[0] / totals[1]:.2f}x).")
+
+
+if __name__ == "__main__":
+    main()
