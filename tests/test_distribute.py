@@ -164,10 +164,11 @@ def checkpoint_values(checkpoint_dir):
 def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(tmp_path, train_concurrently):
     # WGAN (RMSProp, clipping, a critic loop), L1 and the original's L2 half-sum over the global batch, BatchNorm
     # and dropout: two MultiWorkerMirroredStrategy workers with one CPU replica each, global batch 2, against one
-    # worker. Each trains one step and then resumes to step 2; before the resume worker 1 loses its files, so it
-    # must restore the chief's checkpoint. Each worker reads its own share of the files (2 of the 4 training
-    # photos), so its batches differ from one worker's; the folder holds 5 copies of one photo, so that every
-    # batch shows the same image and the comparison below isolates the arithmetic of the step.
+    # worker. The two workers train one step and then resume to step 2; before the resume worker 1 loses its
+    # files, so it must restore the chief's checkpoint. The one worker trains its 2 steps without a stop, so a
+    # resume that lost any state shows as a gap. Each worker reads its own share of the files (2 of the 4
+    # training photos), so its batches differ from one worker's; the folder holds 5 copies of one photo, so that
+    # every batch shows the same image (in any order: no jitter) and the comparison isolates the step's arithmetic.
     photos = tmp_path / "photos"
     photos.mkdir()
     for index in range(5):
@@ -175,10 +176,12 @@ def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(t
     flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--batch_size=2", "--image_every=100",
              "--sample_count=1", "--width=8", f"--dataset={photos}"]
     chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"
+    two_workers = [[f"--run_dir={chief}", "--strategy=multi_worker"]] * 2
     for steps in (1, 2):
-        commands = [[f"--run_dir={chief}", "--strategy=multi_worker"]] * 2 + [[f"--run_dir={one}"]]
-        runs = train_concurrently([command + flags + [f"--steps={steps}"] for command in commands],
-                                  [*worker_envs(2), {}])
+        commands = [command + flags + [f"--steps={steps}"] for command in two_workers]
+        if steps == 1:
+            commands.append([f"--run_dir={one}", *flags, "--steps=2"])
+        runs = train_concurrently(commands, [*worker_envs(2), {}][:len(commands)])
         for (status, stderr), share in zip(runs, (2, 2, 4)):
             assert status == 0 and (steps == 1 or "at step 1" in stderr), stderr[-3000:]  # "Resumed ... at step 1"
             assert f"Caching the {share} training images" in stderr  # the worker decoded its share only

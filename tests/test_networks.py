@@ -159,3 +159,20 @@ def test_fused_batch_norm_computes_what_keras_batch_norm_computes(shape, scale):
     for ours, theirs in zip(step(fused) + fused.non_trainable_weights,
                             step(keras_norm) + keras_norm.non_trainable_weights, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-5 + terms * 2**-22)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])  # the fused kernel and Keras' ops
+def test_inference_on_batch_statistics_leaves_the_moving_averages(dtype):
+    # A sample grid or a held-out score (training=False with the original's train-mode inference) normalises
+    # with the batch's moments exactly as a training call does, and only the training call moves the averages.
+    x = tf.random.normal([4, 8, 8, 16], mean=3.0, stddev=2.0, seed=1)
+    norm = networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype=dtype)
+    norm.build(x.shape)
+    start = [w.numpy() for w in norm.non_trainable_weights]
+    inference = norm(x, training=False)
+    for weight, value in zip(norm.non_trainable_weights, start, strict=True):
+        np.testing.assert_array_equal(weight, value)
+    np.testing.assert_array_equal(norm(x, training=True), inference)  # the same ops on the same batch
+    mean, variance = tf.nn.moments(tf.cast(tf.cast(x, norm.compute_dtype), tf.float32), [0, 1, 2])  # as it sees x
+    np.testing.assert_allclose(norm.moving_mean, 0.1 * mean, rtol=1e-5)  # momentum 0.9 from 0
+    np.testing.assert_allclose(norm.moving_variance, 0.9 + 0.1 * variance, rtol=1e-5)

@@ -10,7 +10,8 @@ epsilon 1e-5, scale ~ N(1, 0.02), offset 0. The original's "pad 1 pixel, then VA
 "same" padding for the stride-2 layers and is written out with `ZeroPadding2D` for the stride-1 layers.
 
 The original ran BatchNorm on batch statistics and dropout at test time too (C12). `train_mode_inference=True`
-(the default) keeps that, so `model(x, training=False)` behaves as training; False gives the textbook
+(the default) keeps that, so `model(x, training=False)` normalises and drops out as training does, but leaves
+BatchNorm's moving averages as they are (the original's sampling ran no update ops); False gives the textbook
 moving-average BatchNorm and no dropout at inference.
 
 Every layer is named after the original's scope (`g_enc1`, `d_conv4`, ...) for readable checkpoints; nothing
@@ -42,8 +43,8 @@ class TrainModeBatchNorm(layers.BatchNormalization):
     over the networks' shapes on a CPU (results/benchmark/fused_batch_norm.py).
 
     Args:
-        train_mode_inference: if True, normalise with the batch moments
-            (mean and variance over N, H, W) for every call, as the original did.
+        train_mode_inference: if True, normalise with the batch moments (mean and variance over N, H, W) for
+            every call, as the original did; the moving averages move in training calls only.
         **kwargs: passed to `keras.layers.BatchNormalization`.
     """
 
@@ -53,26 +54,40 @@ class TrainModeBatchNorm(layers.BatchNormalization):
         self.train_mode_inference = train_mode_inference
 
     def call(self, inputs, training=None, mask=None):
-        training = bool(training) or self.train_mode_inference
-        if (training and self.trainable and not self.synchronized and not self.renorm and mask is None
+        if not (training or self.train_mode_inference):
+            return super().call(inputs, training=False, mask=mask)  # the moving averages
+        update = bool(training)  # inference on batch statistics (samples, held-out scores) leaves the averages
+        if (self.trainable and not self.synchronized and not self.renorm and mask is None
                 and inputs.dtype == tf.float32 and inputs.shape.rank == 4 and self._reduction_axes == [0, 1, 2]):
-            return self._fused_call(inputs)
-        return super().call(inputs, training=training, mask=mask)
+            return self._fused_call(inputs, update)
+        if update:
+            return super().call(inputs, training=True, mask=mask)
+        return self._batch_statistics_call(inputs, mask)
 
-    def _fused_call(self, inputs):
+    def _batch_statistics_call(self, inputs, mask):
+        """Keras' training-mode normalisation (float32 or wider arithmetic) without the moving-average update."""
+        x = tf.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
+        mean, variance = self._moments(x, mask)
+        outputs = keras.ops.batch_normalization(
+            x, mean, variance, axis=self.axis, offset=tf.cast(self.beta, x.dtype) if self.center else None,
+            scale=tf.cast(self.gamma, x.dtype) if self.scale else None, epsilon=self.epsilon)
+        return tf.cast(outputs, self.compute_dtype)
+
+    def _fused_call(self, inputs, update):
         """y = gamma (x - mean) / sqrt(variance + epsilon) + beta with the batch's mean and biased variance over
-        N, H, W (one FusedBatchNormV3), as `keras.layers.BatchNormalization.call` computes it in training; the
-        moving statistics take Keras' update, m <- momentum m + (1 - momentum) batch. The kernel returns the
-        variance with Bessel's correction n / (n - 1) (n = N H W; none when n = 1), undone here."""
+        N, H, W (one FusedBatchNormV3), as `keras.layers.BatchNormalization.call` computes it in training; if
+        `update`, the moving statistics take Keras' update, m <- momentum m + (1 - momentum) batch. The kernel
+        returns the variance with Bessel's correction n / (n - 1) (n = N H W; none when n = 1), undone here."""
         channels = inputs.shape[-1]
         outputs, mean, unbiased_variance, _, _, _ = tf.raw_ops.FusedBatchNormV3(
             x=inputs, scale=self.gamma if self.scale else tf.ones([channels]),
             offset=self.beta if self.center else tf.zeros([channels]), mean=tf.zeros([0]), variance=tf.zeros([0]),
             epsilon=self.epsilon, is_training=True)
-        count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), tf.float32)
-        variance = unbiased_variance * tf.maximum(count - 1.0, 1.0) / count
-        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-        self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        if update:
+            count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), tf.float32)
+            variance = unbiased_variance * tf.maximum(count - 1.0, 1.0) / count
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         return outputs
 
     def _moments(self, inputs, mask):
