@@ -10,13 +10,11 @@ input and output gradient exchanged (the rows marked "as conv of dY"). Prints ms
 largest difference relative to the largest weight-gradient entry (float32 sums in another order: ~1e-6).
 """
 
-import datetime
-import time
-
 import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
 import tensorflow as tf
 
-from tf_colorgan import machine
+import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
+
 
 CASES = {  # layer: (input [B, H, W, C_in], k, C_out, stride, padding), batch 4 at 256 x 256
     "d_conv2": ([4, 128, 128, 64], 4, 128, 2, "SAME"),
@@ -28,18 +26,9 @@ CASES = {  # layer: (input [B, H, W, C_in], k, C_out, stride, padding), batch 4 
 }
 
 
-def seconds_per_call(function, repeats=5):
-    function()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        function()
-    return (time.perf_counter() - start) / repeats
-
 
 def main():
-    info = machine.describe()
-    print(f"{datetime.date.today()}, `python results/benchmark/filter_gradient_im2col.py`: {info['cpu']} "
-          f"({' '.join(info['isa'])}), {info['cores']} cores, TensorFlow {info['tensorflow']}\n")
+    print(kernel_timing.header("filter_gradient_im2col.py"))
     print("| layer | Conv2DBackpropFilter ms | GFLOP/s | im2col + matmul ms | GFLOP/s | relative difference |")
     print("|---|---|---|---|---|---|")
     for name, (shape, k, c_out, stride, padding) in CASES.items():
@@ -59,7 +48,7 @@ def main():
 
         reference = onednn()
         difference = float(tf.reduce_max(tf.abs(reference - im2col())) / tf.reduce_max(tf.abs(reference)))
-        theirs, ours = seconds_per_call(onednn), seconds_per_call(im2col)
+        theirs, ours = kernel_timing.seconds_per_call(onednn), kernel_timing.seconds_per_call(im2col)
         print(f"| {name} | {theirs * 1e3:.1f} | {flops / theirs / 1e9:.0f} | {ours * 1e3:.1f} | "
               f"{flops / ours / 1e9:.0f} | {difference:.1e} |")
 

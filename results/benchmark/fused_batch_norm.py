@@ -8,14 +8,12 @@ Prints ms per call (outputs, and gradients of x, gamma and beta for a fixed upst
 difference of all four relative to each one's largest entry (float32 sums in another order: ~1e-6).
 """
 
-import datetime
-import time
-
 import keras
 import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
 import tensorflow as tf
 
-from tf_colorgan import machine, networks
+import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
+from tf_colorgan import networks
 
 SHAPES = {  # layers: the BatchNorm input [B, H, W, C], batch 4 at 256 x 256
     "g_dec6_bn": [4, 128, 128, 128],
@@ -27,18 +25,9 @@ SHAPES = {  # layers: the BatchNorm input [B, H, W, C], batch 4 at 256 x 256
 }
 
 
-def seconds_per_call(function, repeats=10):
-    function()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        function()
-    return (time.perf_counter() - start) / repeats
-
 
 def main():
-    info = machine.describe()
-    print(f"{datetime.date.today()}, `python results/benchmark/fused_batch_norm.py`: {info['cpu']} "
-          f"({' '.join(info['isa'])}), {info['cores']} cores, TensorFlow {info['tensorflow']}\n")
+    print(kernel_timing.header("fused_batch_norm.py"))
     print("| layers | input | Keras ms | fused ms | speed-up | largest relative difference |")
     print("|---|---|---|---|---|---|")
     totals = [0.0, 0.0]
@@ -61,7 +50,7 @@ def main():
         fused_run = forward_backward(networks.TrainModeBatchNorm(epsilon=1e-5))
         difference = max(float(tf.reduce_max(tf.abs(a - b)) / tf.reduce_max(tf.abs(a)))
                          for a, b in zip(keras_run(), fused_run()))
-        theirs, ours = seconds_per_call(keras_run), seconds_per_call(fused_run)
+        theirs, ours = (kernel_timing.seconds_per_call(run, 10) for run in (keras_run, fused_run))
         totals = [totals[0] + theirs, totals[1] + ours]
         print(f"| {names} | {shape} | {theirs * 1e3:.1f} | {ours * 1e3:.1f} | {theirs / ours:.2f} | "
               f"{difference:.1e} |")

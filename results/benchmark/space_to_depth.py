@@ -15,13 +15,11 @@ the forward outputs and of the weight gradients relative to their largest entry 
 ~1e-6).
 """
 
-import datetime
-import time
-
 import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
 import tensorflow as tf
 
-from tf_colorgan import machine
+import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
+
 
 CONVS = {  # layer: (input [B, H, W, C_in], C_out), 4x4 stride 2 "same", batch 4 at 256 x 256
     "g_enc1": ([4, 256, 256, 1], 64),
@@ -65,13 +63,6 @@ def deconv(x, kernel):
     return tf.nn.conv2d_transpose(x, kernel, [b, 2 * h, 2 * w, kernel.shape[2]], 2, "SAME")
 
 
-def seconds_per_call(function, repeats=5):
-    function()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        function()
-    return (time.perf_counter() - start) / repeats
-
 
 def compare(name, layer, reference_layer, shape, kernel_shape, flops):
     x = tf.random.normal(shape, seed=1)
@@ -95,7 +86,7 @@ def compare(name, layer, reference_layer, shape, kernel_shape, flops):
 
     forward_ours = tf.function(lambda: layer(x, kernel))
     forward_theirs = tf.function(lambda: reference_layer(x, kernel))
-    times = [seconds_per_call(f) for f in (forward_theirs, forward_ours, theirs, ours)]
+    times = [kernel_timing.seconds_per_call(f) for f in (forward_theirs, forward_ours, theirs, ours)]
     rates = [flops * n / t / 1e9 for n, t in zip((1, 1, 3, 3), times)]
     print(f"| {name} | {times[0] * 1e3:.1f} / {times[1] * 1e3:.1f} | {rates[0]:.0f} / {rates[1]:.0f} | "
           f"{times[2] * 1e3:.1f} / {times[3] * 1e3:.1f} | {rates[2]:.0f} / {rates[3]:.0f} | "
@@ -104,9 +95,7 @@ def compare(name, layer, reference_layer, shape, kernel_shape, flops):
 
 
 def main():
-    info = machine.describe()
-    print(f"{datetime.date.today()}, `python results/benchmark/space_to_depth.py`: {info['cpu']} "
-          f"({' '.join(info['isa'])}), {info['cores']} cores, TensorFlow {info['tensorflow']}\n")
+    print(kernel_timing.header("space_to_depth.py"))
     print("| layer | forward ms, 4x4 s2 / s2d | GFLOP/s | forward + backward ms | GFLOP/s | speed-up | "
           "output difference | weight-gradient difference |")
     print("|---|---|---|---|---|---|---|---|")
