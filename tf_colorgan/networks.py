@@ -54,10 +54,10 @@ class TrainModeBatchNorm(layers.BatchNormalization):
         self.train_mode_inference = train_mode_inference
 
     def call(self, inputs, training=None, mask=None):
-        if not (training or self.train_mode_inference):
-            return super().call(inputs, training=False, mask=mask)  # the moving averages
+        if not (training or self.train_mode_inference) or not self.trainable:
+            return super().call(inputs, training=bool(training), mask=mask)  # the moving averages (or frozen)
         update = bool(training)  # inference on batch statistics (samples, held-out scores) leaves the averages
-        if (self.trainable and not self.synchronized and not self.renorm and mask is None
+        if (not self.synchronized and not self.renorm and mask is None
                 and inputs.dtype == tf.float32 and inputs.shape.rank == 4 and self._reduction_axes == [0, 1, 2]):
             return self._fused_call(inputs, update)
         if update:
