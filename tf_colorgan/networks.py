@@ -38,9 +38,10 @@ class TrainModeBatchNorm(layers.BatchNormalization):
 
     Built under a tf.distribute strategy with several replicas, it is `synchronized` unless told otherwise: the
     moments are those of the global batch, computed in two passes as on one device (`_moments`). Otherwise a
-    float32 [B, H, W, C] batch is normalised on its own statistics by TensorFlow's fused kernel (`_fused_call`):
-    the same arithmetic as Keras' separate mean, variance and scale ops, about twice as fast forward and backward
-    over the networks' shapes on a CPU (results/benchmark/fused_batch_norm.py).
+    float32 [B, H, W, C] batch is normalised on its own statistics by TensorFlow's fused kernel
+    (`_fused_batch_norm`): the same arithmetic as Keras' separate mean, variance and scale ops (`_batch_norm`),
+    about twice as fast forward and backward over the networks' shapes on a CPU
+    (results/benchmark/fused_batch_norm.py). Frozen or renormalising layers are Keras' layer as it is.
 
     Args:
         train_mode_inference: if True, normalise with the batch moments (mean and variance over N, H, W) for
@@ -54,41 +55,40 @@ class TrainModeBatchNorm(layers.BatchNormalization):
         self.train_mode_inference = train_mode_inference
 
     def call(self, inputs, training=None, mask=None):
-        if not (training or self.train_mode_inference) or not self.trainable:
+        if not (training or self.train_mode_inference) or not self.trainable or self.renorm:
             return super().call(inputs, training=bool(training), mask=mask)  # the moving averages (or frozen)
-        update = bool(training)  # inference on batch statistics (samples, held-out scores) leaves the averages
-        if (not self.synchronized and not self.renorm and mask is None
-                and inputs.dtype == tf.float32 and inputs.shape.rank == 4 and self._reduction_axes == [0, 1, 2]):
-            return self._fused_call(inputs, update)
-        if update:
-            return super().call(inputs, training=True, mask=mask)
-        return self._batch_statistics_call(inputs, mask)
+        if (not self.synchronized and mask is None and inputs.dtype == tf.float32 and inputs.shape.rank == 4
+                and self._reduction_axes == [0, 1, 2]):
+            outputs, mean, variance = self._fused_batch_norm(inputs)
+        else:
+            outputs, mean, variance = self._batch_norm(inputs, mask)
+        if training:  # inference on batch statistics (samples, held-out scores) leaves the averages
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return outputs
 
-    def _batch_statistics_call(self, inputs, mask):
-        """Keras' training-mode normalisation (float32 or wider arithmetic) without the moving-average update."""
+    def _batch_norm(self, inputs, mask):
+        """(outputs, mean [C], variance [C]): Keras' training-mode normalisation on the batch's moments
+        (`_moments`), in float32 or wider arithmetic."""
         x = tf.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
         mean, variance = self._moments(x, mask)
         outputs = keras.ops.batch_normalization(
             x, mean, variance, axis=self.axis, offset=tf.cast(self.beta, x.dtype) if self.center else None,
             scale=tf.cast(self.gamma, x.dtype) if self.scale else None, epsilon=self.epsilon)
-        return tf.cast(outputs, self.compute_dtype)
+        return tf.cast(outputs, self.compute_dtype), mean, variance
 
-    def _fused_call(self, inputs, update):
-        """y = gamma (x - mean) / sqrt(variance + epsilon) + beta with the batch's mean and biased variance over
-        N, H, W (one FusedBatchNormV3), as `keras.layers.BatchNormalization.call` computes it in training; if
-        `update`, the moving statistics take Keras' update, m <- momentum m + (1 - momentum) batch. The kernel
-        returns the variance with Bessel's correction n / (n - 1) (n = N H W; none when n = 1), undone here."""
+    def _fused_batch_norm(self, inputs):
+        """(outputs, mean [C], variance [C]) of a float32 [B, H, W, C] batch in one FusedBatchNormV3:
+        y = gamma (x - mean) / sqrt(variance + epsilon) + beta with the batch's mean and biased variance over
+        N, H, W, as `_batch_norm` computes it. The kernel returns the variance with Bessel's correction
+        n / (n - 1) (n = N H W; none when n = 1), undone here."""
         channels = inputs.shape[-1]
         outputs, mean, unbiased_variance, _, _, _ = tf.raw_ops.FusedBatchNormV3(
             x=inputs, scale=self.gamma if self.scale else tf.ones([channels]),
             offset=self.beta if self.center else tf.zeros([channels]), mean=tf.zeros([0]), variance=tf.zeros([0]),
             epsilon=self.epsilon, is_training=True)
-        if update:
-            count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), tf.float32)
-            variance = unbiased_variance * tf.maximum(count - 1.0, 1.0) / count
-            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
-        return outputs
+        count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), tf.float32)
+        return outputs, mean, unbiased_variance * tf.maximum(count - 1.0, 1.0) / count
 
     def _moments(self, inputs, mask):
         """Moments [C] over N, H, W; when synchronised, over the global batch in two passes (the mean, then the mean
