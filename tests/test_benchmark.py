@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -51,6 +52,18 @@ def test_the_tutorial_yardstick_has_the_tutorials_networks_set_to_colorization()
     # input grads on the fake pair for G
     expected = g + g + (g - g_layers[0][1]) + 2 * d + 2 * (d + d - d_layers[0][1]) + d
     assert benchmark.iteration_flops(model, 4) == 4 * expected
+
+
+def test_the_tutorial_yardstick_builds_under_mixed_precision_with_float32_outputs():
+    # Its losses subtract the generator's output from the float32 truth (a bfloat16 output failed the benchmark's
+    # mixed_bfloat16 row) and take the discriminator's logits into float32 cross-entropies.
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = pix2pix_tutorial.Pix2Pix()
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert model.generator.get_layer(index=1).compute_dtype == "bfloat16"
+    assert model.generator.outputs[0].dtype == model.discriminator.outputs[0].dtype == "float32"
 
 
 @pytest.mark.slow  # trains the tutorial's real-size networks (57 M weights) for a step

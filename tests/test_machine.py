@@ -44,6 +44,8 @@ def test_describe_records_the_cpu_kind():
     assert set(described) >= {"cpu", "isa", "cores", "native_bf16", "gpus", "tensorflow", "onednn"}
     assert set(described["isa"]) == set(machine.ISA_FLAGS) & machine.cpu_flags() and described["cores"] >= 1
     assert described["native_bf16"] == machine.native_bf16()
+    # /proc/cpuinfo's "cpu family" and "model" numbers, not the "model name" line that also starts with "model"
+    assert all(number.isdigit() for number in described["cpu_family_model"]), described["cpu_family_model"]
 
 
 def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_path):

@@ -1,14 +1,16 @@
 """What machine this is, for every recorded number, and the precision that is fastest on it.
 
-`describe()` gives the CPU model, its ISA flags that decide convolution speed (AVX2, FMA, AVX-512, AVX512-BF16,
-AMX), the core count, the GPUs, TensorFlow's version and the oneDNN settings. `fastest_precision()` resolves
-`--precision=auto`: mixed_float16 on a GPU with tensor cores (compute capability 7.0 or higher), mixed_bfloat16
-on a CPU whose oneDNN may use native bfloat16 (AVX512-BF16 or AMX, and `ONEDNN_MAX_CPU_ISA` not below them),
-float32 otherwise. On a CPU without native bfloat16 a mixed_bfloat16 training step was measured 10-13x slower
-than float32 (an AVX2-only AMD EPYC, TensorFlow 2.21); with it, 1.6-1.8x faster (an AVX512-BF16 AMD EPYC). The
-cause is inside TensorFlow: its oneDNN kernels take bfloat16 only on CPUs that have it, so elsewhere bfloat16
-convolutions fall back to Eigen's, which are not vectorised for bfloat16 (oneDNN's verbose log of such a step
-shows no bfloat16 primitive, only float32 ones); the package cannot route around it, so `auto` avoids it.
+`describe()` gives the CPU model name and its family and model numbers (two AVX512-BF16 CPUs met here, both named
+"AMD EPYC", differ 2x in float32 convolution peak), its ISA flags that decide convolution speed (AVX2, FMA,
+AVX-512, AVX512-BF16, AMX), the core count, the GPUs, TensorFlow's version and the oneDNN settings.
+`fastest_precision()` resolves `--precision=auto`: mixed_float16 on a GPU with tensor cores (compute capability 7.0
+or higher), mixed_bfloat16 on a CPU whose oneDNN may use native bfloat16 (AVX512-BF16 or AMX, and
+`ONEDNN_MAX_CPU_ISA` not below them), float32 otherwise. On a CPU without native bfloat16 a mixed_bfloat16 training
+step was measured 10-13x slower than float32 (an AVX2-only AMD EPYC, TensorFlow 2.21); with it, 1.6-1.8x faster (an
+AVX512-BF16 AMD EPYC). The cause is inside TensorFlow: its oneDNN kernels take bfloat16 only on CPUs that have it,
+so elsewhere bfloat16 convolutions fall back to Eigen's, which are not vectorised for bfloat16 (oneDNN's verbose
+log of such a step shows no bfloat16 primitive, only float32 ones); the package cannot route around it, so `auto`
+avoids it.
 """
 
 import os
@@ -73,6 +75,7 @@ def describe():
 
     flags = cpu_flags()
     return {"cpu": cpuinfo("model name") or platform.processor(),
+            "cpu_family_model": [cpuinfo("cpu family"), cpuinfo("model\t")],
             "isa": [flag for flag in ISA_FLAGS if flag in flags], "cores": os.cpu_count(),
             "native_bf16": native_bf16(flags), "gpus": [name for name, _ in gpus()],
             "tensorflow": tf.__version__, "python": platform.python_version(),

@@ -11,6 +11,9 @@ As tensorflow.org/tutorials/generative/pix2pix, with L' [B, S, S, 1] in and ab' 
   networks updated from that one pass (two tapes): D by BCE on logits, G by BCE + 100 * mean |ab' - G(L')|, each
   with Adam(2e-4, beta1 0.5).
 
+Under a mixed dtype policy each network's last layer computes in float32 (the Keras mixed-precision guide's rule,
+which the tutorial, written for float32, does not need), so the losses compare float32 with float32.
+
 The package's own step does more by design (the original's: D and G each draw a batch and G runs forward twice);
 the benchmark compares the two by FLOP efficiency (GFLOP/s), not by time.
 """
@@ -51,7 +54,7 @@ def generator(size=256):
     for index, (filters, skip) in enumerate(zip((512, 512, 512, 512, 256, 128, 64), reversed(skips[:-1]))):
         x = layers.Concatenate()([upsample(x, filters, dropout=index < 3), skip])
     outputs = layers.Conv2DTranspose(2, 4, strides=2, padding="same", activation="tanh",
-                                     kernel_initializer=_kernels())(x)
+                                     kernel_initializer=_kernels(), dtype="float32")(x)
     return keras.Model(inputs, outputs, name="tutorial_generator")
 
 
@@ -62,7 +65,7 @@ def discriminator(size=256):
     x = downsample(downsample(x, 128), 256)
     x = layers.Conv2D(512, 4, use_bias=False, kernel_initializer=_kernels())(layers.ZeroPadding2D()(x))
     x = layers.LeakyReLU(0.3)(layers.BatchNormalization()(x))
-    outputs = layers.Conv2D(1, 4, kernel_initializer=_kernels())(layers.ZeroPadding2D()(x))
+    outputs = layers.Conv2D(1, 4, kernel_initializer=_kernels(), dtype="float32")(layers.ZeroPadding2D()(x))
     return keras.Model([l_channel, ab], outputs, name="tutorial_discriminator")
 
 
