@@ -1,6 +1,7 @@
 """Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
-a strategy places them. And three fixtures: `module_tmp_path`, `digits_classifiers` (the classifier cache of the
+a strategy places them. Tests marked `bfloat16` are skipped, with the reason, where bfloat16 convolutions cannot run
+(`machine.bfloat16_refusal`). And three fixtures: `module_tmp_path`, `digits_classifiers` (the classifier cache of the
 8x8 digits, trained once per session), and `train_concurrently` for tests that start several real train.py
 processes."""
 
@@ -14,10 +15,19 @@ import pytest
 import tf_colorgan  # noqa: F401 (before TensorFlow, out of isort order: it turns oneDNN on, as for users)
 import tensorflow as tf
 
+from tf_colorgan import machine
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                            [tf.config.LogicalDeviceConfiguration()] * 2)
+
+
+def pytest_collection_modifyitems(items):
+    refusal = machine.bfloat16_refusal()
+    for item in items:
+        if refusal and item.get_closest_marker("bfloat16"):
+            item.add_marker(pytest.mark.skip(reason=refusal))
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,8 @@ def test_optimizers_per_objective_follow_the_report():
     assert gp.discriminator.non_trainable_weights == []  # no BatchNorm under the gradient penalty
 
 
-@pytest.mark.parametrize("precision, compute_dtype", [("mixed_bfloat16", "bfloat16"), ("mixed_float16", "float16")])
+@pytest.mark.parametrize("precision, compute_dtype", [
+    pytest.param("mixed_bfloat16", "bfloat16", marks=pytest.mark.bfloat16), ("mixed_float16", "float16")])
 def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, compute_dtype, photos):
     model = training.build_model(Config(width=8, gan="lsgan", precision=precision))
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
@@ -101,8 +102,9 @@ def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, c
         assert int(model.g_optimizer.iterations) == 1 or float(model.g_optimizer.dynamic_scale) == 2.0**14
 
 
-@pytest.mark.parametrize("gan, precision", [("gan", "mixed_bfloat16"), ("ebgan", "mixed_bfloat16"),
-                                            ("wgan", "mixed_bfloat16"), ("gan", "mixed_float16")])
+@pytest.mark.parametrize("gan, precision", [
+    *(pytest.param(gan, "mixed_bfloat16", marks=pytest.mark.bfloat16) for gan in ("gan", "ebgan", "wgan")),
+    ("gan", "mixed_float16")])
 def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_state(gan, precision, photos):
     """A whole `fit` iteration (WGAN: 5 critic updates + 1) without NaN; weights, optimizer state, outputs and
     losses float32; WGAN's clipping holds on the float32 weights. (LSGAN under both: the test above.)"""

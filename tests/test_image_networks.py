@@ -160,6 +160,7 @@ def test_batch_norm_uses_batch_statistics_at_inference(models, name):
     assert float(tf.reduce_max(tf.abs(with_first - with_second))) > 1e-4
 
 
+@pytest.mark.bfloat16
 @pytest.mark.parametrize("name", list(ARCHITECTURES))
 def test_outputs_are_float32_under_mixed_precision(mixed_bfloat16, name):
     generator_fn, discriminator_fn = ARCHITECTURES[name]

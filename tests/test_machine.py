@@ -6,11 +6,14 @@ import sys
 
 import pytest
 
-from tf_colorgan import machine, rundir
+from tf_colorgan import machine, rundir, training
 from tf_colorgan.config import ConfigError, make_config
 
 AVX2_ONLY = {"sse4_2", "avx", "avx2", "fma"}  # the flags of the AVX2-only AMD EPYC met here
 AVX512_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
+
+CONVOLVE = ("import tf_colorgan, tensorflow as tf; "
+            "tf.nn.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 4]), 1, 'SAME')")
 
 
 @pytest.mark.parametrize("flags, isa_limit, expected", [
@@ -24,6 +27,43 @@ AVX512_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
 ])
 def test_native_bf16_needs_the_instructions_and_onednn_allowed_to_use_them(flags, isa_limit, expected):
     assert machine.native_bf16(flags, isa_limit) is expected
+
+
+@pytest.mark.parametrize("flags, isa_limit, onednn, refused", [
+    (AVX512_BF16, "AVX2", True, True),  # TensorFlow hands bfloat16 to a oneDNN that has none
+    (AVX512_BF16, "sse41", True, True),
+    (AVX512_BF16, "AVX2_VNNI_2", True, True),
+    (AVX512_BF16, "AVX512_CORE", True, False),  # oneDNN emulates bfloat16 there
+    (AVX512_BF16, "", True, False),
+    (AVX512_BF16, "AVX2", False, False),  # oneDNN off: Eigen's bfloat16 convolutions
+    (AVX2_ONLY, "AVX2", True, False),  # no native bfloat16: Eigen's, whatever the limit
+])
+def test_bfloat16_is_refused_where_onednn_is_limited_below_it_on_a_bfloat16_cpu(flags, isa_limit, onednn, refused):
+    refusal = machine.bfloat16_refusal(flags, isa_limit, onednn)
+    assert (refusal is not None) is refused
+    assert refusal is None or f"ONEDNN_MAX_CPU_ISA={isa_limit}" in refusal
+
+
+@pytest.mark.slow
+def test_a_bfloat16_convolution_under_an_avx2_onednn_fails_exactly_where_it_is_refused():
+    # Real TensorFlow on this CPU: on one with native bfloat16 the convolution fails in oneDNN, on an AVX2-only
+    # one it runs through Eigen. Either way `bfloat16_refusal` must say which.
+    code = CONVOLVE.replace("tf.ones([1, 8, 8, 4])", "tf.ones([1, 8, 8, 4], tf.bfloat16)").replace(
+        "tf.ones([3, 3, 4, 4])", "tf.ones([3, 3, 4, 4], tf.bfloat16)")
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "TF_ENABLE_ONEDNN_OPTS": "1"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    refused = machine.bfloat16_refusal(isa_limit="AVX2", onednn=True) is not None
+    assert (result.returncode != 0) is refused, result.stderr[-2000:]
+    assert not refused or "could not create a primitive descriptor" in result.stderr
+
+
+def test_training_in_bfloat16_is_refused_before_anything_is_written_where_it_cannot_run(monkeypatch, tmp_path):
+    monkeypatch.setattr(machine, "cpu_flags", lambda: AVX512_BF16)  # a CPU with native bfloat16, on any machine
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    config = make_config(gan="lsgan", width=8, steps=1, precision="mixed_bfloat16", run_dir=str(tmp_path / "run"))
+    with pytest.raises(ConfigError, match="cannot run with ONEDNN_MAX_CPU_ISA=AVX2 on this CPU"):
+        training.run(config)
+    assert not (tmp_path / "run").exists()
 
 
 def test_auto_precision_on_this_cpu_is_bfloat16_exactly_where_it_is_native():
@@ -62,10 +102,6 @@ def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_p
 def test_heldout_scores_need_a_colorization_run_and_a_folder(given):
     with pytest.raises(ConfigError, match="heldout_every"):
         make_config(**given)
-
-
-CONVOLVE = ("import tf_colorgan, tensorflow as tf; "
-            "tf.nn.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 4]), 1, 'SAME')")
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ import platform
 ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
 NATIVE_BF16 = ("avx512_bf16", "amx_bf16")
 BF16_ISA_LIMITS = ("ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX10")
+AVX512_ISA_LIMITS = ("ALL", "DEFAULT", "AVX512", "AVX10")  # oneDNN levels with (native or emulated) bfloat16
 
 
 def cpuinfo(key):
@@ -56,6 +57,29 @@ def fastest_precision():
     if any(capability and capability >= (7, 0) for _, capability in gpus()):
         return "mixed_float16"
     return "mixed_bfloat16" if native_bf16() else "float32"
+
+
+def bfloat16_refusal(flags=None, isa_limit=None, onednn=None):
+    """Why bfloat16 convolutions fail here, else None.
+
+    TensorFlow hands bfloat16 convolutions to oneDNN on a CPU with native bfloat16 (AVX512-BF16 or AMX); with
+    `ONEDNN_MAX_CPU_ISA` (`isa_limit`) below AVX-512, oneDNN has no bfloat16 convolution and the first one fails
+    ("could not create a primitive descriptor"). Measured on an AVX512-BF16 AMD EPYC, TensorFlow 2.21: SSE41, AVX,
+    AVX2, AVX2_VNNI and AVX2_VNNI_2 fail; AVX512_CORE runs (emulated); with `TF_ENABLE_ONEDNN_OPTS=0` (`onednn`
+    false) Eigen runs them. On a CPU without native bfloat16 they run through Eigen whatever the limit.
+    """
+    flags = cpu_flags() if flags is None else flags
+    isa_limit = os.environ.get("ONEDNN_MAX_CPU_ISA", "") if isa_limit is None else isa_limit
+    if onednn is None:
+        onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").lower() not in ("0", "false")
+    if not (onednn and isa_limit and any(flag in flags for flag in NATIVE_BF16)):
+        return None
+    if isa_limit.upper().startswith(AVX512_ISA_LIMITS):
+        return None
+    return (f"bfloat16 cannot run with ONEDNN_MAX_CPU_ISA={isa_limit} on this CPU: it has native bfloat16, so "
+            "TensorFlow hands bfloat16 convolutions to oneDNN, which has none below AVX-512 and fails at the "
+            "first. Use --precision=float32 (or auto), or set ONEDNN_MAX_CPU_ISA to AVX512_CORE or above, or "
+            "unset it.")
 
 
 def precision_warning(precision):

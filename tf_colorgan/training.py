@@ -10,6 +10,7 @@ import tensorflow as tf
 from absl import logging
 
 from tf_colorgan import callbacks, data, distribute, gans, machine, networks, optimizers, rundir, tasks
+from tf_colorgan.config import ConfigError
 
 
 def build_networks(config):
@@ -94,6 +95,10 @@ def run(config):
     if config.jit_compile and config.strategy != "default":
         logging.warning("--jit_compile applies on the default strategy only (see tf_colorgan.distribute); "
                         "ignored under --strategy=%s", config.strategy)
+    on_cpu = config.strategy != "tpu" and not machine.gpus()
+    refusal = machine.bfloat16_refusal() if on_cpu and config.precision == "mixed_bfloat16" else None
+    if refusal:  # before anything is written
+        raise ConfigError(refusal)
     slow = machine.precision_warning(config.precision) if config.strategy != "tpu" else None
     if slow:
         logging.warning("%s", slow)
