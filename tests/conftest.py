@@ -1,6 +1,6 @@
 """Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
-a strategy places them. Tests marked `bfloat16` are skipped, with the reason, where bfloat16 convolutions cannot run
+a strategy places them. Tests marked `bfloat16` are skipped, with the reason, where bfloat16 oneDNN kernels cannot run
 (`machine.bfloat16_refusal`). And three fixtures: `module_tmp_path`, `digits_classifiers` (the classifier cache of the
 8x8 digits, trained once per session), and `train_concurrently` for tests that start several real train.py
 processes."""

@@ -161,12 +161,49 @@ def test_fused_batch_norm_computes_what_keras_batch_norm_computes(shape, scale):
         np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-5 + terms * 2**-22)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])  # the fused kernel and Keras' ops
-def test_inference_on_batch_statistics_leaves_the_moving_averages(dtype):
+@pytest.mark.bfloat16
+def test_fused_batch_norm_in_bfloat16_computes_what_keras_batch_norm_computes():
+    # Under mixed_bfloat16 both compute in float32 from the same bfloat16 x (Keras casts x up; the kernel
+    # converts each element) and round y and dx to bfloat16 once: float32 values that agree to ~1e-5 round to
+    # bfloat16 values at most one unit in the last place apart, 2^-7 of the largest entry at most (8 significant
+    # bits). The float32 gradients of gamma and beta and the moving statistics: as in the float32 test above.
+    shape = [4, 8, 8, 16]
+    x = tf.cast(tf.random.normal(shape, mean=3.0, stddev=2.0, seed=1), tf.bfloat16)
+    dy = tf.cast(tf.random.normal(shape, seed=2), tf.bfloat16)
+    layers = [networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype="mixed_bfloat16"),
+              keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, dtype="mixed_bfloat16")]
+    results = []
+    for layer in layers:
+        layer.build(shape)
+        layer.set_weights([np.linspace(0.5, 1.5, w.shape[0], dtype=np.float32) for w in layer.get_weights()])
+        step = tf.function(lambda layer=layer: _forward_backward(layer, x, dy))
+        assert ("FusedBatchNormV3" in {op.type for op in step.get_concrete_function().graph.get_operations()}) == (
+            layer is layers[0])
+        results.append([tf.cast(value, tf.float32) for value in step() + layer.non_trainable_weights])
+    (y, dx, *float32_values), (keras_y, keras_dx, *keras_float32_values) = results
+    assert layers[0](x, training=True).dtype == tf.bfloat16
+    for ours, theirs in ((y, keras_y), (dx, keras_dx)):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=float(tf.reduce_max(tf.abs(theirs))) * 2**-7)
+    for ours, theirs in zip(float32_values, keras_float32_values, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-5)
+
+
+def _forward_backward(layer, x, dy):
+    """[y, dx, d gamma, d beta] of a training call, for the upstream gradient dy."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x, training=True)
+    return [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]
+
+
+@pytest.mark.parametrize("dtype, synchronized", [("float32", False),  # the fused kernel
+                                                 pytest.param("mixed_bfloat16", False, marks=pytest.mark.bfloat16),
+                                                 ("float32", True), ("mixed_bfloat16", True)])  # Keras' ops
+def test_inference_on_batch_statistics_leaves_the_moving_averages(dtype, synchronized):
     # A sample grid or a held-out score (training=False with the original's train-mode inference) normalises
     # with the batch's moments exactly as a training call does, and only the training call moves the averages.
     x = tf.random.normal([4, 8, 8, 16], mean=3.0, stddev=2.0, seed=1)
-    norm = networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype=dtype)
+    norm = networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype=dtype, synchronized=synchronized)
     norm.build(x.shape)
     start = [w.numpy() for w in norm.non_trainable_weights]
     inference = norm(x, training=False)

@@ -60,13 +60,14 @@ def fastest_precision():
 
 
 def bfloat16_refusal(flags=None, isa_limit=None, onednn=None):
-    """Why bfloat16 convolutions fail here, else None.
+    """Why bfloat16 convolutions and BatchNorm fail here, else None.
 
-    TensorFlow hands bfloat16 convolutions to oneDNN on a CPU with native bfloat16 (AVX512-BF16 or AMX); with
-    `ONEDNN_MAX_CPU_ISA` (`isa_limit`) below AVX-512, oneDNN has no bfloat16 convolution and the first one fails
-    ("could not create a primitive descriptor"). Measured on an AVX512-BF16 AMD EPYC, TensorFlow 2.21: SSE41, AVX,
-    AVX2, AVX2_VNNI and AVX2_VNNI_2 fail; AVX512_CORE runs (emulated); with `TF_ENABLE_ONEDNN_OPTS=0` (`onednn`
-    false) Eigen runs them. On a CPU without native bfloat16 they run through Eigen whatever the limit.
+    TensorFlow hands bfloat16 convolutions (and fused BatchNorm) to oneDNN on a CPU with native bfloat16
+    (AVX512-BF16 or AMX); with `ONEDNN_MAX_CPU_ISA` (`isa_limit`) below AVX-512, oneDNN has no bfloat16 kernels
+    and the first one fails ("could not create a primitive descriptor"). Measured on an AVX512-BF16 AMD EPYC,
+    TensorFlow 2.21: SSE41, AVX, AVX2, AVX2_VNNI and AVX2_VNNI_2 fail; AVX512_CORE runs (emulated); with
+    `TF_ENABLE_ONEDNN_OPTS=0` (`onednn` false) Eigen runs them. On a CPU without native bfloat16 they run
+    through Eigen whatever the limit.
     """
     flags = cpu_flags() if flags is None else flags
     isa_limit = os.environ.get("ONEDNN_MAX_CPU_ISA", "") if isa_limit is None else isa_limit

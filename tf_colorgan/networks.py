@@ -33,14 +33,18 @@ def _normal_init():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
+FUSED_DTYPES = (tf.float32, tf.bfloat16)  # inputs TrainModeBatchNorm normalises in one fused kernel
+
+
 class TrainModeBatchNorm(layers.BatchNormalization):
     """BatchNormalization that can keep using the batch's own statistics at inference.
 
     Built under a tf.distribute strategy with several replicas, it is `synchronized` unless told otherwise: the
     moments are those of the global batch, computed in two passes as on one device (`_moments`). Otherwise a
-    float32 [B, H, W, C] batch is normalised on its own statistics by TensorFlow's fused kernel
-    (`_fused_batch_norm`): the same arithmetic as Keras' separate mean, variance and scale ops (`_batch_norm`),
-    about twice as fast forward and backward over the networks' shapes on a CPU
+    float32 or bfloat16 (mixed_bfloat16) [B, H, W, C] batch is normalised on its own statistics by TensorFlow's
+    fused kernel (`_fused_batch_norm`): the same arithmetic as Keras' separate mean, variance and scale ops
+    (`_batch_norm`; in float32 for a bfloat16 batch too, rounded once to bfloat16), about twice as fast forward
+    and backward over the networks' shapes on a CPU in float32, more in bfloat16
     (results/benchmark/fused_batch_norm.py). Frozen or renormalising layers are Keras' layer as it is.
 
     Args:
@@ -57,7 +61,7 @@ class TrainModeBatchNorm(layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None):
         if not (training or self.train_mode_inference) or not self.trainable or self.renorm:
             return super().call(inputs, training=bool(training), mask=mask)  # the moving averages (or frozen)
-        if (not self.synchronized and mask is None and inputs.dtype == tf.float32 and inputs.shape.rank == 4
+        if (not self.synchronized and mask is None and inputs.dtype in FUSED_DTYPES and inputs.shape.rank == 4
                 and self._reduction_axes == [0, 1, 2]):
             outputs, mean, variance = self._fused_batch_norm(inputs)
         else:
@@ -78,7 +82,7 @@ class TrainModeBatchNorm(layers.BatchNormalization):
         return tf.cast(outputs, self.compute_dtype), mean, variance
 
     def _fused_batch_norm(self, inputs):
-        """(outputs, mean [C], variance [C]) of a float32 [B, H, W, C] batch in one FusedBatchNormV3:
+        """(outputs, mean [C], variance [C]) of a `FUSED_DTYPES` [B, H, W, C] batch in one FusedBatchNormV3:
         y = gamma (x - mean) / sqrt(variance + epsilon) + beta with the batch's mean and biased variance over
         N, H, W, as `_batch_norm` computes it. The kernel returns the variance with Bessel's correction
         n / (n - 1) (n = N H W; none when n = 1), undone here."""

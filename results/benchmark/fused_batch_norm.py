@@ -3,10 +3,14 @@ variance and scale ops) and as `networks.TrainModeBatchNorm` does (one FusedBatc
 at batch 4.
 
     python results/benchmark/fused_batch_norm.py > results/benchmark/avx2_fused_batch_norm.md
+    python results/benchmark/fused_batch_norm.py --dtypes=float32,mixed_bfloat16 > results/benchmark/...
 
 Prints ms per call (outputs, and gradients of x, gamma and beta for a fixed upstream gradient) and the largest
-difference of all four relative to each one's largest entry (float32 sums in another order: ~1e-6).
+difference of all four relative to each one's largest entry (float32 sums in another order: ~1e-6; under
+mixed_bfloat16 the bfloat16 outputs and input gradients may differ by one unit in the last place, up to 2^-7).
 """
+
+import sys
 
 import keras
 import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
@@ -26,37 +30,41 @@ SHAPES = {  # layers: the BatchNorm input [B, H, W, C], batch 4 at 256 x 256
 
 
 
-def main():
-    print(kernel_timing.header("fused_batch_norm.py"))
-    print("| layers | input | Keras ms | fused ms | speed-up | largest relative difference |")
-    print("|---|---|---|---|---|---|")
-    totals = [0.0, 0.0]
-    for names, shape in SHAPES.items():
-        x = tf.random.normal(shape, mean=0.5, seed=1)
-        dy = tf.random.normal(shape, seed=2)
+def main(dtypes):
+    print(kernel_timing.header("fused_batch_norm.py " + " ".join(sys.argv[1:])))
+    print("| layers | input | dtype policy | Keras ms | fused ms | speed-up | largest relative difference |")
+    print("|---|---|---|---|---|---|---|")
+    for policy in dtypes:
+        totals = [0.0, 0.0]
+        for names, shape in SHAPES.items():
+            dtype = keras.DTypePolicy(policy).compute_dtype
+            x = tf.cast(tf.random.normal(shape, mean=0.5, seed=1), dtype)
+            dy = tf.cast(tf.random.normal(shape, seed=2), dtype)
 
-        def forward_backward(layer):
-            layer.build(shape)
+            def forward_backward(layer):
+                layer.build(shape)
 
-            @tf.function
-            def run():
-                with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    y = layer(x, training=True)
-                return [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]
-            return run
+                @tf.function
+                def run():
+                    with tf.GradientTape() as tape:
+                        tape.watch(x)
+                        y = layer(x, training=True)
+                    return [tf.cast(value, tf.float32)
+                            for value in [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]]
+                return run
 
-        keras_run = forward_backward(keras.layers.BatchNormalization(epsilon=1e-5))
-        fused_run = forward_backward(networks.TrainModeBatchNorm(epsilon=1e-5))
-        difference = max(float(tf.reduce_max(tf.abs(a - b)) / tf.reduce_max(tf.abs(a)))
-                         for a, b in zip(keras_run(), fused_run()))
-        theirs, ours = (kernel_timing.seconds_per_call(run, 10) for run in (keras_run, fused_run))
-        totals = [totals[0] + theirs, totals[1] + ours]
-        print(f"| {names} | {shape} | {theirs * 1e3:.1f} | {ours * 1e3:.1f} | {theirs / ours:.2f} | "
-              f"{difference:.1e} |")
-    print(f"\nAll rows: {totals[0] * 1e3:.0f} ms with Keras' ops, {totals[1] * 1e3:.0f} ms fused "
-          f"({totals[0] / totals[1]:.2f}x).")
+            keras_run = forward_backward(keras.layers.BatchNormalization(epsilon=1e-5, dtype=policy))
+            fused_run = forward_backward(networks.TrainModeBatchNorm(epsilon=1e-5, dtype=policy))
+            difference = max(float(tf.reduce_max(tf.abs(a - b)) / tf.reduce_max(tf.abs(a)))
+                             for a, b in zip(keras_run(), fused_run()))
+            theirs, ours = (kernel_timing.seconds_per_call(run, 10) for run in (keras_run, fused_run))
+            totals = [totals[0] + theirs, totals[1] + ours]
+            print(f"| {names} | {shape} | {policy} | {theirs * 1e3:.1f} | {ours * 1e3:.1f} | {theirs / ours:.2f} | "
+                  f"{difference:.1e} |")
+        print(f"| all rows | | {policy} | {totals[0] * 1e3:.0f} | {totals[1] * 1e3:.0f} | "
+              f"{totals[0] / totals[1]:.2f} | |")
 
 
 if __name__ == "__main__":
-    main()
+    arguments = dict(argument.removeprefix("--").split("=", 1) for argument in sys.argv[1:])
+    main(arguments.get("dtypes", "float32").split(","))
