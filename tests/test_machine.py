@@ -13,7 +13,7 @@ AVX2_ONLY = {"sse4_2", "avx", "avx2", "fma"}  # the flags of the AVX2-only AMD E
 AVX512_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
 
 CONVOLVE = ("import tf_colorgan, tensorflow as tf; "
-            "tf.nn.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 4]), 1, 'SAME')")
+            "tf.nn.conv2d(tf.ones([1, 8, 8, 4], tf.{dtype}), tf.ones([3, 3, 4, 4], tf.{dtype}), 1, 'SAME')")
 
 
 @pytest.mark.parametrize("flags, isa_limit, expected", [
@@ -48,9 +48,8 @@ def test_bfloat16_is_refused_where_onednn_is_limited_below_it_on_a_bfloat16_cpu(
 def test_a_bfloat16_convolution_under_an_avx2_onednn_fails_exactly_where_it_is_refused():
     # Real TensorFlow on this CPU: on one with native bfloat16 the convolution fails in oneDNN, on an AVX2-only
     # one it runs through Eigen. Either way `bfloat16_refusal` must say which.
-    code = CONVOLVE.replace("tf.ones([1, 8, 8, 4])", "tf.ones([1, 8, 8, 4], tf.bfloat16)").replace(
-        "tf.ones([3, 3, 4, 4])", "tf.ones([3, 3, 4, 4], tf.bfloat16)")
     env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "TF_ENABLE_ONEDNN_OPTS": "1"}
+    code = CONVOLVE.format(dtype="bfloat16")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     refused = machine.bfloat16_refusal(isa_limit="AVX2", onednn=True) is not None
     assert (result.returncode != 0) is refused, result.stderr[-2000:]
@@ -111,5 +110,6 @@ def test_importing_the_package_turns_onednn_on_unless_the_environment_says_other
     # are on; with them off (Eigen's convolution) at most the gemm calls Eigen makes. Both on every CPU kind.
     env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
     env.update({"ONEDNN_VERBOSE": "1", **({"TF_ENABLE_ONEDNN_OPTS": setting} if setting else {})})
-    result = subprocess.run([sys.executable, "-c", CONVOLVE], env=env, capture_output=True, text=True, check=True)
+    code = CONVOLVE.format(dtype="float32")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert (",exec,cpu,convolution," in result.stdout) == onednn_convolution, result.stdout[-2000:]

@@ -130,6 +130,14 @@ def test_bad_norm_is_refused():
         networks.patch_discriminator(norm="instance")
 
 
+def _forward_backward(layer, x, dy):
+    """[y, dx, d gamma, d beta] of a training call, for the upstream gradient dy."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x, training=True)
+    return [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]
+
+
 @pytest.mark.parametrize("shape, scale", [([4, 8, 8, 16], True), ([4, 8, 8, 16], False), ([1, 1, 1, 8], True)])
 def test_fused_batch_norm_computes_what_keras_batch_norm_computes(shape, scale):
     # The fused kernel against Keras' own layer with the same weights: outputs, the three gradients and the moving
@@ -146,18 +154,12 @@ def test_fused_batch_norm_computes_what_keras_batch_norm_computes(shape, scale):
         layer.build(shape)
         layer.set_weights([np.linspace(0.5, 1.5, w.shape[0], dtype=np.float32) for w in layer.get_weights()])
 
-    def step(layer):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = layer(x, training=True)
-        return [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]
-
-    traced = tf.function(step).get_concrete_function(fused).graph.get_operations()
+    traced = tf.function(_forward_backward).get_concrete_function(fused, x, dy).graph.get_operations()
     assert "FusedBatchNormV3" in {op.type for op in traced}  # the fused path is the one compared
     variance = tf.nn.moments(x, [0, 1, 2])[1]
     terms = float(tf.reduce_max(tf.abs(x)) * 1.5 / tf.sqrt(tf.reduce_min(variance) + 1e-5))  # max |x| inv
-    for ours, theirs in zip(step(fused) + fused.non_trainable_weights,
-                            step(keras_norm) + keras_norm.non_trainable_weights, strict=True):
+    for ours, theirs in zip(_forward_backward(fused, x, dy) + fused.non_trainable_weights,
+                            _forward_backward(keras_norm, x, dy) + keras_norm.non_trainable_weights, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-5 + terms * 2**-22)
 
 
@@ -186,14 +188,6 @@ def test_fused_batch_norm_in_bfloat16_computes_what_keras_batch_norm_computes():
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=float(tf.reduce_max(tf.abs(theirs))) * 2**-7)
     for ours, theirs in zip(float32_values, keras_float32_values, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-5)
-
-
-def _forward_backward(layer, x, dy):
-    """[y, dx, d gamma, d beta] of a training call, for the upstream gradient dy."""
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = layer(x, training=True)
-    return [y, *tape.gradient(y, [x, *layer.trainable_weights], output_gradients=dy)]
 
 
 @pytest.mark.parametrize("dtype, synchronized", [("float32", False),  # the fused kernel

@@ -83,6 +83,14 @@ def bfloat16_refusal(flags=None, isa_limit=None, onednn=None):
             "unset it.")
 
 
+def precision_refusal(precision):
+    """Why `precision` cannot run here (`bfloat16_refusal`, for mixed_bfloat16 on a CPU-only machine), else
+    None."""
+    if precision != "mixed_bfloat16" or gpus():
+        return None
+    return bfloat16_refusal()
+
+
 def precision_warning(precision):
     """A warning for a precision that is slow here (mixed_bfloat16 on a CPU-only machine without native
     bfloat16), else None."""

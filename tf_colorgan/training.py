@@ -95,13 +95,13 @@ def run(config):
     if config.jit_compile and config.strategy != "default":
         logging.warning("--jit_compile applies on the default strategy only (see tf_colorgan.distribute); "
                         "ignored under --strategy=%s", config.strategy)
-    on_cpu = config.strategy != "tpu" and not machine.gpus()
-    refusal = machine.bfloat16_refusal() if on_cpu and config.precision == "mixed_bfloat16" else None
-    if refusal:  # before anything is written
-        raise ConfigError(refusal)
-    slow = machine.precision_warning(config.precision) if config.strategy != "tpu" else None
-    if slow:
-        logging.warning("%s", slow)
+    if config.strategy != "tpu":  # the precision on this machine's CPU or GPUs
+        refusal = machine.precision_refusal(config.precision)
+        if refusal:  # before anything is written
+            raise ConfigError(refusal)
+        slow = machine.precision_warning(config.precision)
+        if slow:
+            logging.warning("%s", slow)
     run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
     rundir.check_settings(config, run_dir)
     task = tasks.of(config.task)

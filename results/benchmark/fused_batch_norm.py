@@ -36,8 +36,8 @@ def main(dtypes):
     print("|---|---|---|---|---|---|---|")
     for policy in dtypes:
         totals = [0.0, 0.0]
+        dtype = keras.DTypePolicy(policy).compute_dtype
         for names, shape in SHAPES.items():
-            dtype = keras.DTypePolicy(policy).compute_dtype
             x = tf.cast(tf.random.normal(shape, mean=0.5, seed=1), dtype)
             dy = tf.cast(tf.random.normal(shape, seed=2), dtype)
 
