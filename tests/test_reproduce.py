@@ -87,15 +87,17 @@ def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
 
 @pytest.mark.slow
 def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
+    log = tmp_path / "stderr.txt"  # a file, not a pipe: an undrained pipe fills (64 KiB of logs) and blocks the run
     process = subprocess.Popen(
         [sys.executable, "-m", "tf_colorgan.reproduce", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",
          "--save_every=1", "--width=8", f"--models_dir={tmp_path}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=log.open("w"))
     checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"
     while not list(checkpoints.glob("ckpt-2.index")) and process.poll() is None:
         time.sleep(0.5)
     process.send_signal(signal.SIGTERM)
-    stderr = process.communicate(timeout=120)[1]
+    process.wait(timeout=120)
+    stderr = log.read_text()
     assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
     segments = json.loads((checkpoints.parent / "segments.json").read_text())
     last = int(open(checkpoints / "checkpoint").readline().split("ckpt-")[1].strip('"\n'))
