@@ -41,9 +41,10 @@ def test_table_rows_are_mean_and_interval_per_model():
     assert len(lines) == 4
 
 
-@pytest.mark.parametrize("values", [[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]])
-def test_loss_quality_correlation_of_a_monotone_curve_is_plus_or_minus_one(values):
-    record = {"heldout": {"step": [0, 1, 2, 3, 4], "ab_l1": [9.0] + values, "colourfulness": [0.0] + values},
+def analysed_correlations(heldout_steps, values):
+    """The loss-quality correlations `study.analyse` gives one GAN-L1 run with losses 1..4 (D rising, G falling)
+    scored on held-out photos at `heldout_steps` (step 0 first) with ab L1 and colourfulness `values`."""
+    record = {"heldout": {"step": heldout_steps, "ab_l1": values, "colourfulness": values},
               "losses": {"step": [1, 2, 3, 4], "d_loss": [1.0, 2.0, 3.0, 4.0], "g_loss": [4.0, 3.0, 2.0, 1.0]},
               "label": "X", "settings": {"gan": "gan", "l1": 100.0}, "seconds_per_step": {"median": 1.0},
               "training_seconds": 4.0, "steps": 4}
@@ -52,10 +53,22 @@ def test_loss_quality_correlation_of_a_monotone_curve_is_plus_or_minus_one(value
     summary = {name: stats for name in ("colourfulness", "colourfulness_abs", "dcf", "auc")}
     results = {"models": {study.GRAY: {"summary": summary, "per_image": per_image},
                           "X": {"summary": summary, "per_image": per_image}}, "truth": {}}
-    correlations = study.analyse(results, {"x": record})["d_loss_quality_spearman"]["x"]
+    return study.analyse(results, {"x": record})["d_loss_quality_spearman"]["x"]
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]])
+def test_loss_quality_correlation_of_a_monotone_curve_is_plus_or_minus_one(values):
+    correlations = analysed_correlations([0, 1, 2, 3, 4], [9.0] + values)
     sign = 1.0 if values[0] < values[-1] else -1.0
     assert correlations["d_loss_vs_ab_l1"] == pytest.approx(sign) and correlations["points"] == 4
     assert correlations["g_loss_vs_colourfulness"] == pytest.approx(-sign)
+
+
+def test_a_run_scored_only_at_step_0_has_no_loss_quality_correlation():
+    # a study run without --heldout_every scores the held-out photos before training only: no point to correlate
+    correlations = analysed_correlations([0], [9.0])
+    assert correlations["points"] == 0 and all(np.isnan(value) for name, value in correlations.items()
+                                               if name != "points")
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -166,9 +166,10 @@ def analyse(results, records):
     claims["c_wgan_cost"] = {"per_configuration": cost, "wgan_steps_to_reach": reach}
     correlations = {}
     for name, record in records.items():
-        steps = [s for s in record["heldout"]["step"] if s > 0]
-        window = steps[1] - steps[0] if len(steps) > 1 else steps[0]
-        quality = {q: record["heldout"][q][-len(steps):] for q in ("ab_l1", "colourfulness")}
+        steps = [s for s in record["heldout"]["step"] if s > 0]  # none when the run scored no held-out photos
+        window = steps[1] - steps[0] if len(steps) > 1 else steps[0] if steps else 1
+        first = len(record["heldout"]["step"]) - len(steps)
+        quality = {q: record["heldout"][q][first:] for q in ("ab_l1", "colourfulness")}
         correlations[name] = {f"{loss}_vs_{q}": figure5.spearman(window_means(record, loss, steps, window), values)
                               for loss in ("d_loss", "g_loss") for q, values in quality.items()}
         correlations[name]["points"] = len(steps)
