@@ -1,12 +1,14 @@
 """tf_colorgan.machine (what this machine is, --precision=auto) and the settings that depend on it."""
 
+import json
 import os
+import platform
 import subprocess
 import sys
 
 import pytest
 
-from tf_colorgan import machine, rundir, training
+from tf_colorgan import machine, rundir, runtime, training
 from tf_colorgan.config import ConfigError, make_config
 
 AVX2_ONLY = {"sse4_2", "avx", "avx2", "fma"}  # the flags of the AVX2-only AMD EPYC met here
@@ -80,7 +82,8 @@ def test_auto_precision_follows_the_onednn_isa_limit_and_bfloat16_is_warned_abou
 
 def test_describe_records_the_cpu_kind():
     described = machine.describe()
-    assert set(described) >= {"cpu", "isa", "cores", "native_bf16", "gpus", "tensorflow", "onednn"}
+    assert set(described) >= {"cpu", "isa", "cores", "native_bf16", "gpus", "tensorflow", "onednn", "malloc"}
+    assert described["malloc"] == runtime.MALLOC
     assert set(described["isa"]) == set(machine.ISA_FLAGS) & machine.cpu_flags() and described["cores"] >= 1
     assert described["native_bf16"] == machine.native_bf16()
     # /proc/cpuinfo's "cpu family" and "model" numbers, not the "model name" line that also starts with "model"
@@ -113,3 +116,36 @@ def test_importing_the_package_turns_onednn_on_unless_the_environment_says_other
     code = CONVOLVE.format(dtype="float32")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert (",exec,cpu,convolution," in result.stdout) == onednn_convolution, result.stdout[-2000:]
+
+
+MALLOC_64_MIB = """
+import ctypes, json, tf_colorgan
+class MallInfo2(ctypes.Structure):  # glibc's struct mallinfo2: byte counts of the heap and of mmapped blocks
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype, libc.malloc.restype = MallInfo2, ctypes.c_void_p
+mmapped = libc.mallinfo2().hblkhd
+block = libc.malloc(64 << 20)
+mmapped = libc.mallinfo2().hblkhd - mmapped
+libc.free(ctypes.c_void_p(block))
+print(json.dumps({"mmapped": mmapped, "heap_after_free": libc.mallinfo2().arena,
+                  "settings": tf_colorgan.runtime.MALLOC}))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the allocator setting is glibc's mallopt")
+@pytest.mark.parametrize("environment, tuned", [({}, True), ({"MALLOC_MMAP_MAX_": "65536"}, False),
+                                                ({"GLIBC_TUNABLES": "glibc.malloc.check=0"}, False)])
+def test_importing_the_package_makes_malloc_keep_large_blocks_unless_the_environment_tunes_it(environment, tuned):
+    # A 64 MiB block is above glibc's largest mmap threshold (32 MiB): by default a fresh mmap, returned to the
+    # system on free. Tuned, it comes from the heap, and the heap keeps it after the free (trim threshold 1 GiB).
+    env = {key: value for key, value in os.environ.items()
+           if key not in runtime.GLIBC_MALLOC_VARIABLES} | environment
+    result = json.loads(subprocess.run([sys.executable, "-c", MALLOC_64_MIB], env=env, capture_output=True,
+                                       text=True, check=True).stdout)
+    if tuned:
+        assert result["settings"] == {"M_MMAP_MAX": 0, "M_TRIM_THRESHOLD": 1 << 30}
+        assert result["mmapped"] == 0 and result["heap_after_free"] >= 64 << 20
+    else:
+        assert result["settings"] is None and result["mmapped"] >= 64 << 20

@@ -2,7 +2,8 @@
 
 `describe()` gives the CPU model name and its family and model numbers (two AVX512-BF16 CPUs met here, both named
 "AMD EPYC", differ 2x in float32 convolution peak), its ISA flags that decide convolution speed (AVX2, FMA,
-AVX-512, AVX512-BF16, AMX), the core count, the GPUs, TensorFlow's version and the oneDNN settings.
+AVX-512, AVX512-BF16, AMX), the core count, the GPUs, TensorFlow's version, the oneDNN settings and the
+allocator's (`tf_colorgan.runtime.MALLOC`, and any `LD_PRELOAD`).
 `fastest_precision()` resolves `--precision=auto`: mixed_float16 on a GPU with tensor cores (compute capability 7.0
 or higher), mixed_bfloat16 on a CPU whose oneDNN may use native bfloat16 (AVX512-BF16 or AMX, and
 `ONEDNN_MAX_CPU_ISA` not below them), float32 otherwise. On a CPU without native bfloat16 a mixed_bfloat16 training
@@ -16,6 +17,8 @@ avoids it.
 import os
 import pathlib
 import platform
+
+from tf_colorgan import runtime
 
 ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
 NATIVE_BF16 = ("avx512_bf16", "amx_bf16")
@@ -112,4 +115,5 @@ def describe():
             "isa": [flag for flag in ISA_FLAGS if flag in flags], "cores": os.cpu_count(),
             "native_bf16": native_bf16(flags), "gpus": [name for name, _ in gpus()],
             "tensorflow": tf.__version__, "python": platform.python_version(),
-            "onednn": {name: os.environ.get(name) for name in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")}}
+            "onednn": {name: os.environ.get(name) for name in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")},
+            "malloc": runtime.MALLOC, "ld_preload": os.environ.get("LD_PRELOAD")}

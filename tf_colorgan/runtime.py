@@ -1,0 +1,52 @@
+"""Process-wide settings made once, when `tf_colorgan` is imported, before TensorFlow starts.
+
+oneDNN on: `TF_ENABLE_ONEDNN_OPTS=1` unless the environment already sets the variable. TensorFlow enables its
+oneDNN kernels by default only on CPUs with AVX-512 VNNI, AVX512-BF16 or AMX; elsewhere (an AVX2-only CPU) its
+convolutions run through Eigen, and the float32 training step of the U-Net was measured 1.33x slower there (an
+AVX2-only AMD EPYC: 10.1 s against 7.5 s per LSGAN iteration at batch 4, both with a second training process
+beside them). TensorFlow reads the variable once, when it is imported: import tf_colorgan first (train.py,
+eval.py, `tf-colorgan` and `python -m tf_colorgan.*` do), or set it yourself.
+
+Large buffers kept: glibc's malloc serves every request above its mmap threshold (128 KiB, raised as such blocks
+are freed, to at most 32 MiB) with a fresh mmap, which the kernel page-faults and zeroes on first touch and unmaps
+on free. The generator's 1024 -> 512 transposed convolutions have 33.5 MB of float32 weights, so each buffer of
+that size oneDNN takes (reordered weights, their gradient) was a new mmap on every call. On glibc the package calls
+`mallopt(M_MMAP_MAX, 0)` (large blocks come from the heap and are reused) and `mallopt(M_TRIM_THRESHOLD, 1 GiB)`
+(up to 1 GiB of freed heap is kept rather than returned to the system and faulted in again). Training iterations at
+batch 4 were 1.07-1.13x faster (medians of alternated runs on an AVX512-BF16 AMD EPYC, 2 cores: a float32 GAN
+iteration 1.23 s against 1.33, bfloat16 and oneDNN limited to AVX2 alike; about what tcmalloc, preloaded, gives)
+for about 180 MiB more peak memory (`results/benchmark/avx512_zen5_malloc.md`). The environment opts out by setting
+any of glibc's own malloc variables (`MALLOC_MMAP_MAX_=65536` restores its default), which glibc has then applied
+itself; `MALLOC` records what was done.
+"""
+
+import ctypes
+import os
+import platform
+
+M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (glibc's malloc.h)
+KEPT_FREE_BYTES = 1 << 30
+GLIBC_MALLOC_VARIABLES = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
+                          "MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
+
+
+def turn_onednn_on():
+    """Sets `TF_ENABLE_ONEDNN_OPTS=1` unless the environment sets it (see the module docstring)."""
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+
+def keep_large_buffers():
+    """Makes glibc's malloc keep large freed blocks for reuse (see the module docstring).
+
+    Returns {mallopt parameter name: value} as set, or None where nothing was set: not glibc, or the environment
+    sets one of `GLIBC_MALLOC_VARIABLES`.
+    """
+    if platform.libc_ver()[0] != "glibc" or any(name in os.environ for name in GLIBC_MALLOC_VARIABLES):
+        return None
+    mallopt = ctypes.CDLL("libc.so.6").mallopt
+    settings = {"M_MMAP_MAX": (M_MMAP_MAX, 0), "M_TRIM_THRESHOLD": (M_TRIM_THRESHOLD, KEPT_FREE_BYTES)}
+    return {name: value for name, (parameter, value) in settings.items() if mallopt(parameter, value) == 1}
+
+
+turn_onednn_on()
+MALLOC = keep_large_buffers()
