@@ -93,6 +93,7 @@ def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
          "--save_every=1", "--width=8", f"--models_dir={tmp_path}"],
         stdout=subprocess.DEVNULL, stderr=log.open("w"))
     checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"
+
     def saved_steps():  # the run keeps its last two checkpoints: ckpt-2 may be gone by the next look
         return [int(path.name[len("ckpt-"):-len(".index")]) for path in checkpoints.glob("ckpt-*.index")]
 
