@@ -167,7 +167,7 @@ def analyse(results, records):
     correlations = {}
     for name, record in records.items():
         steps = [s for s in record["heldout"]["step"] if s > 0]  # none when the run scored no held-out photos
-        window = steps[1] - steps[0] if len(steps) > 1 else steps[0] if steps else 1
+        window = steps[1] - steps[0] if len(steps) > 1 else (steps[0] if steps else 1)
         first = len(record["heldout"]["step"]) - len(steps)
         quality = {q: record["heldout"][q][first:] for q in ("ab_l1", "colourfulness")}
         correlations[name] = {f"{loss}_vs_{q}": figure5.spearman(window_means(record, loss, steps, window), values)
