@@ -1,59 +1,58 @@
-"""Build the study's real-photo folders (offline, deterministic) under ``data/photos/``:
+"""Build the study's real-photo folders (offline but for Debian's mirror, deterministic) from Debian packages.
 
-    train/     256 x 256 tiles of the Debian wallpaper *photographs* (mate-backgrounds nature/, the photo sets of
-               plasma-workspace-wallpapers): each photo resized (Lanczos) so that its short side is 256, 512, 1024
-               and 1536 px (scales above the photo's own short side are skipped), then cut into the centred grid
-               of whole 256 x 256 tiles at each scale (about 1,500 tiles from 21 photos).
-    heldout/   photos that are not in train/: the lxqt-themes wallpaper photos and the photos bundled in
-               scikit-image, scikit-learn and matplotlib, each resized so its short side is 256, then
-               centre-cropped to 256 x 256 (19 photos).
-    solvay/    the 1927 Solvay Conference photograph (Debian visp-images-data), a true black-and-white photo
-               with no colour original (the report's Figure 7): resized to a short side of 512 and cut into its
-               centred 2 x 2 grid of 256 x 256 tiles (4 tiles, a few faces each).
+Two corpora (`photo_sources.CORPORA`; every source, licence and exclusion is listed in `data/manifests/`):
 
+    small  the first study's (results/figure6/): 21 wallpaper photographs (mate-backgrounds, plasma-workspace-
+           wallpapers) for training; 19 held out (lxqt-themes' wallpaper photos and the photos bundled in
+           scikit-image, scikit-learn and matplotlib).       -> data/photos/
+    large  the study at scale (results/study_large/): those plus gcompris-qt-data (photos inside its Qt resource
+           bundles), kphotoalbum, tuxpaint-data, jigzo-data, palapeli-data, libjxl-testdata, sddm-theme-maldives,
+           lomiri-wallpapers-20.04 (Kleiber) and python3-scipy (the raccoon): about 300 training photos and 69
+           held out, 12 of them showing people.                -> data/photos_large/
+
+The split is by source, never by tile (`photo_sources`): whole packages, activities and scenes go to one side.
+Near-duplicates (a 64-bit perceptual hash within `DUPLICATE_BITS` bits; gcompris ships some photos under two
+activities) are kept once: in the held-out set if either copy is held out, else the larger copy. Photos whose
+short side is under `MIN_SHORT_SIDE` are left out (too small to tile without a large upscale).
+
+In the output folder:
+    train/     256 x 256 tiles: each photo resized (Lanczos) so that its short side is each of --scales (the
+               smallest always, the others only up to the photo's own short side), then cut into the centred grid
+               of whole tiles at each scale.
+    heldout/   each held-out photo resized so its short side is 256, then centre-cropped to 256 x 256.
+    solvay/    the 1927 Solvay Conference photograph (Debian visp-images-data), a true black-and-white photo with
+               no colour original (the report's Figure 7): short side 512, its centred 2 x 2 grid of tiles.
 Each folder gets ``manifest.csv``: file, source, licence, scale (short side in px), x, y (the tile's top-left
-corner at that scale). A source that is not installed is skipped with a warning (package contents differ
-between Debian releases); the files are PNG (lossless after the one resize), sRGB, alpha dropped.
+corner at that scale). The files are PNG (lossless after the one resize), sRGB, alpha dropped.
 
-Install the sources first (Debian packages; nothing here is downloaded or committed):
+Packages that are not installed are fetched into --cache (`apt-get download`, no dependencies; needs Debian's
+package lists, `apt-get update`). Usage (from the repository root):
 
-    apt-get install -y --no-install-recommends mate-backgrounds lxqt-themes plasma-workspace-wallpapers
-    mkdir -p /opt/visp && cd /opt/visp && apt-get download visp-images-data && \
-        dpkg-deb --fsys-tarfile visp-images-data_*.deb | tar -x --wildcards '*Solvay*'
-
-Usage (from the repository root):
-
-    python data/build_photos.py [--out=data/photos] [--scales=256,512,1024,1536] [--solvay=PATH]
+    python data/build_photos.py --corpus=large      # data/photos_large/{train,heldout,solvay} (about 1 min)
+    python data/build_photos.py --corpus=small      # data/photos/{train,heldout,solvay}, the first study's
 """
 
 import argparse
 import csv
+import dataclasses
 import pathlib
 import sys
 
 import numpy as np
+import scipy.fft
 from PIL import Image
 
-TILE = 256
-TRAIN_SCALES = (256, 512, 1024, 1536)
-MATE = pathlib.Path("/usr/share/backgrounds/mate/nature")
-PLASMA = pathlib.Path("/usr/share/wallpapers")
-LXQT = pathlib.Path("/usr/share/lxqt/wallpapers")
-SOLVAY = "usr/share/visp-images-data/ViSP-images/Solvay/Solvay_conference_1927_Version2_2126x1463.png"
+import photo_sources
+from photo_sources import EXCLUDED, HELDOUT, TRAIN
 
-TRAIN_SOURCES = (
-    [(MATE / f"{name}.jpg", "GPL-2+ (mate-backgrounds)")
-     for name in ("Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird", "RainDrops", "Storm",
-                  "TwoWings", "Wood", "YellowFlower")]
-    + [(PLASMA / name / "contents" / "images" / "2560x1600.jpg", "LGPL-3 (plasma-workspace-wallpapers metadata)")
-       for name in ("BytheWater", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf", "Kite", "OneStandsOut",
-                    "Path", "summer_1am")])
-HELDOUT_FILES = ("Butterfly-Kenneth-Wimer.jpg", "Valendas.png", "after-the-rain.jpg", "appleflower.png", "beam.png",
-                 "butterfly.png", "cloud.png", "drop.png", "flowers.png", "fog.jpg", "this-is-not-windows.jpg")
-BUNDLED = (("skimage", "astronaut", "public domain (NASA)"), ("skimage", "chelsea", "CC0"),
-           ("skimage", "coffee", "CC0"), ("skimage", "rocket", "public domain (SpaceX)"),
-           ("skimage", "hubble_deep_field", "public domain (NASA)"), ("sklearn", "china.jpg", "CC-BY-2.0"),
-           ("sklearn", "flower.jpg", "CC-BY-2.0"), ("matplotlib", "grace_hopper.jpg", "public domain"))
+TILE = 256
+SCALES = {"small": (256, 512, 1024, 1536), "large": (256, 512)}  # large: higher scales would make the 21
+# wallpapers (2560 x 1600 and more) most of the tiles again
+OUT = {"small": "photos", "large": "photos_large"}
+DUPLICATE_BITS = 8  # of 63: copies measured here at 0-2 bits, different photos of one castle at 10, others >= 12
+MIN_SHORT_SIDE = 128  # at most a 2x upscale to the 256-px tile
+DATA = pathlib.Path(__file__).resolve().parent
+SOLVAY = "usr/share/visp-images-data/ViSP-images/Solvay/Solvay_conference_1927_Version2_2126x1463.png"
 
 
 def resize_short_side(image, short):
@@ -73,19 +72,79 @@ def grid_tiles(image, tile=TILE):
             for r in range(rows) for c in range(columns)]
 
 
-def bundled_photo(library, name):
-    """A photo bundled in an installed wheel, as a PIL RGB image."""
-    if library == "skimage":
-        import skimage.data
+def centre_crop(image, tile=TILE):
+    """(x, y, crop): the centred tile x tile square of `image` resized to a short side of `tile`."""
+    resized = resize_short_side(image, tile)
+    x, y = (resized.size[0] - tile) // 2, (resized.size[1] - tile) // 2
+    return x, y, resized.crop((x, y, x + tile, y + tile))
 
-        return Image.fromarray(getattr(skimage.data, name)())
-    if library == "sklearn":
-        from sklearn.datasets import load_sample_image
 
-        return Image.fromarray(load_sample_image(name))
-    from matplotlib import cbook
+def perceptual_hash(image):
+    """63 bits (bool array): the 8 x 8 lowest frequencies of the 2-D DCT of the 32 x 32 grayscale image, DC term
+    left out, each above or below their median. Resizing and recompression move few bits; other photos differ in
+    about half (the pHash of Zauner, 2010)."""
+    gray = np.asarray(image.convert("L").resize((32, 32), Image.LANCZOS), dtype=np.float64)
+    low = scipy.fft.dctn(gray, norm="ortho")[:8, :8].ravel()[1:]
+    return low > np.median(low)
 
-    return Image.open(cbook.get_sample_data(name))
+
+def distance(hash_a, hash_b):
+    """Hamming distance of two perceptual hashes (0-63)."""
+    return int(np.count_nonzero(hash_a != hash_b))
+
+
+def select(candidates):
+    """The candidates with small and near-duplicate photos moved to EXCLUDED, each with its reason; and
+    {name: (image, hash)} of the photos kept (each read once here)."""
+    images, chosen = {}, {}
+    for candidate in candidates:
+        if candidate.split != EXCLUDED:
+            image = candidate.read()
+            if min(image.size) < MIN_SHORT_SIDE:
+                candidate = excluded(candidate, f"too small: short side {min(image.size)} px < {MIN_SHORT_SIDE}")
+            else:
+                images[candidate.name] = (image, perceptual_hash(image))
+        chosen[candidate.name] = candidate
+    kept = []  # in order of preference: held out first, then the larger
+    for name in sorted(images, key=lambda name: (chosen[name].split != HELDOUT, -np.prod(images[name][0].size))):
+        twin = next((keep for keep in kept if distance(images[keep][1], images[name][1]) <= DUPLICATE_BITS), None)
+        if twin is None:
+            kept.append(name)
+            continue
+        bits = distance(images[twin][1], images.pop(name)[1])
+        chosen[name] = excluded(chosen[name], f"near-duplicate of {twin} ({bits} of 63 hash bits differ)")
+    return list(chosen.values()), images
+
+
+def excluded(candidate, reason):
+    return dataclasses.replace(candidate, split=EXCLUDED, reason=reason)
+
+
+def train_rows(candidates, images, scales):
+    rows = []
+    for candidate in candidates:
+        if candidate.split != TRAIN:
+            continue
+        image = images[candidate.name][0]
+        for scale in (s for s in scales if s == min(scales) or s <= min(image.size)):
+            for x, y, tile in grid_tiles(resize_short_side(image, scale)):
+                rows.append((f"{candidate.name}_s{scale}_x{x}_y{y}.png", tile, candidate.path, candidate.licence,
+                             scale, x, y))
+    return rows
+
+
+def heldout_rows(candidates, images):
+    return [(f"{candidate.name}.png", crop, candidate.path, candidate.licence, TILE, x, y)
+            for candidate in candidates if candidate.split == HELDOUT
+            for x, y, crop in [centre_crop(images[candidate.name][0])]]
+
+
+def solvay_rows(path):
+    photo = resize_short_side(Image.open(path).convert("RGB"), 2 * TILE)
+    pixels = np.asarray(photo)
+    assert (pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all(), "not gray"
+    return [(f"solvay_x{x}_y{y}.png", tile, str(path), "public domain (1927; visp-images-data)", 2 * TILE, x, y)
+            for x, y, tile in grid_tiles(photo)]
 
 
 def write_folder(folder, rows):
@@ -100,74 +159,46 @@ def write_folder(folder, rows):
     return len(rows)
 
 
-def present(sources):
-    """The (path, licence) pairs whose file exists; warns about the others."""
-    found = [(path, licence) for path, licence in sources if path.is_file()]
-    for path, _ in sorted(set(sources) - set(found)):
-        print(f"warning: {path} is not installed; skipped", file=sys.stderr)
-    return found
-
-
-def train_rows(scales=TRAIN_SCALES):
-    rows = []
-    for path, licence in present(TRAIN_SOURCES):
-        photo = Image.open(path).convert("RGB")
-        stem = path.stem if path.parent == MATE else path.parents[2].name
-        for scale in (s for s in scales if s <= min(photo.size)):
-            for x, y, tile in grid_tiles(resize_short_side(photo, scale)):
-                rows.append((f"{stem}_s{scale}_x{x}_y{y}.png", tile, str(path), licence, scale, x, y))
-    return rows
-
-
-def centre_crop_rows(photos):
-    """[(name, PIL image, source, licence)] -> rows of the short side 256, centre-cropped 256 x 256 photos."""
-    rows = []
-    for name, photo, source, licence in photos:
-        resized = resize_short_side(photo.convert("RGB"), TILE)
-        x, y = (resized.size[0] - TILE) // 2, (resized.size[1] - TILE) // 2
-        rows.append((f"{name}.png", resized.crop((x, y, x + TILE, y + TILE)), source, licence, TILE, x, y))
-    return rows
-
-
-def heldout_rows():
-    photos = [(path.stem, Image.open(path), str(path), "CC-BY-SA-3.0 (lxqt-themes)")
-              for path, _ in present([(LXQT / name, "") for name in HELDOUT_FILES])]
-    for library, name, licence in BUNDLED:
-        try:
-            photos.append((f"{library}_{pathlib.Path(name).stem}", bundled_photo(library, name), f"{library}: {name}",
-                           licence))
-        except (ImportError, OSError) as error:
-            print(f"warning: {library} {name} could not be loaded ({error}); skipped", file=sys.stderr)
-    return centre_crop_rows(photos)
-
-
-def solvay_rows(path):
-    if not path.is_file():
-        print(f"warning: {path} is not there (see the module docstring); solvay/ skipped", file=sys.stderr)
-        return []
-    photo = resize_short_side(Image.open(path).convert("RGB"), 2 * TILE)
-    pixels = np.asarray(photo)
-    assert (pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all(), "not gray"
-    return [(f"solvay_x{x}_y{y}.png", tile, str(path), "public domain (1927; visp-images-data)", 2 * TILE, x, y)
-            for x, y, tile in grid_tiles(photo)]
+def write_sources(path, candidates, images):
+    """The corpus manifest: every candidate, taken or not, with its package, licence, size and reason."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["name", "split", "package", "path", "licence", "people", "width", "height", "reason"])
+        for c in sorted(candidates, key=lambda c: ({TRAIN: 0, HELDOUT: 1, EXCLUDED: 2}[c.split], c.name)):
+            size = images[c.name][0].size if c.name in images else ("", "")
+            writer.writerow([c.name, c.split, c.package, c.path, c.licence, int(c.people), *size, c.reason])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(pathlib.Path(__file__).resolve().parent / "photos"))
-    parser.add_argument("--scales", default=",".join(map(str, TRAIN_SCALES)),
-                        help="short sides of the training photos' tilings, comma-separated")
+    parser.add_argument("--corpus", choices=sorted(photo_sources.CORPORA), default="large")
+    parser.add_argument("--out", help="output folder (default: data/photos for small, data/photos_large for large)")
+    parser.add_argument("--scales", help="short sides of the training photos' tilings, comma-separated "
+                        f"(default: {SCALES})")
+    parser.add_argument("--cache", default=str(pathlib.Path.home() / ".cache" / "tf_colorgan" / "debs"),
+                        help="where packages that are not installed are unpacked")
+    parser.add_argument("--manifest", help="the corpus manifest (default: data/manifests/<corpus>.csv)")
     parser.add_argument("--solvay", default=str(pathlib.Path("/opt/visp") / SOLVAY),
                         help=f"the Solvay PNG (installed: /{SOLVAY})")
     args = parser.parse_args()
-    out = pathlib.Path(args.out)
+    out = pathlib.Path(args.out or DATA / OUT[args.corpus])
+    scales = tuple(int(s) for s in args.scales.split(",")) if args.scales else SCALES[args.corpus]
+    try:
+        candidates, images = select(photo_sources.candidates(args.corpus, args.cache))
+    except photo_sources.SourceError as error:
+        sys.exit(f"error: {error}")
+    write_sources(pathlib.Path(args.manifest or DATA / "manifests" / f"{args.corpus}.csv"), candidates, images)
     solvay = pathlib.Path(args.solvay)
     if not solvay.is_file() and pathlib.Path("/", SOLVAY).is_file():
         solvay = pathlib.Path("/", SOLVAY)
-    scales = tuple(int(scale) for scale in args.scales.split(","))
-    for part, rows in (("train", train_rows(scales)), ("heldout", heldout_rows()), ("solvay", solvay_rows(solvay))):
-        if rows:
-            print(f"{out / part}: {write_folder(out / part, rows)} images")
+    parts = [("train", train_rows(candidates, images, scales)), ("heldout", heldout_rows(candidates, images))]
+    if solvay.is_file():
+        parts.append(("solvay", solvay_rows(solvay)))
+    else:
+        print(f"warning: {solvay} is not there (see data/README.md); solvay/ skipped", file=sys.stderr)
+    for part, rows in parts:
+        print(f"{out / part}: {write_folder(out / part, rows)} images")
 
 
 if __name__ == "__main__":

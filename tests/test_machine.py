@@ -2,6 +2,7 @@
 
 import json
 import os
+import pathlib
 import platform
 import subprocess
 import sys
@@ -88,6 +89,21 @@ def test_describe_records_the_cpu_kind():
     assert described["native_bf16"] == machine.native_bf16()
     # /proc/cpuinfo's "cpu family" and "model" numbers, not the "model name" line that also starts with "model"
     assert all(number.isdigit() for number in described["cpu_family_model"]), described["cpu_family_model"]
+
+
+def test_the_source_commit_is_the_checkouts_head_marked_dirty_after_a_change(tmp_path):
+    # a copy of the package in a git repository of its own, so that the test can change a tracked file
+    package = pathlib.Path(machine.__file__).parent
+    subprocess.run(["cp", "-r", str(package), str(tmp_path / "tf_colorgan")], check=True)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    for command in (["init", "-q"], ["add", "tf_colorgan"], ["commit", "-qm", "copy"]):
+        subprocess.run(git + command, check=True)
+    head = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    ask = [sys.executable, "-c", "from tf_colorgan import machine; print(machine.source_commit())"]
+    clean = subprocess.run(ask, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / "tf_colorgan" / "machine.py").write_text((package / "machine.py").read_text() + "\n")
+    dirty = subprocess.run(ask, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    assert (clean, dirty) == (head, head + "+dirty") and len(head) == 40
 
 
 def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_path):

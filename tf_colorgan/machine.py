@@ -3,7 +3,7 @@
 `describe()` gives the CPU model name and its family and model numbers (two AVX512-BF16 CPUs met here, both named
 "AMD EPYC", differ 2x in float32 convolution peak), its ISA flags that decide convolution speed (AVX2, FMA,
 AVX-512, AVX512-BF16, AMX), the core count, the GPUs, TensorFlow's version, the oneDNN settings and the
-allocator's (`tf_colorgan.runtime.MALLOC`, and any `LD_PRELOAD`).
+allocator's (`tf_colorgan.runtime.MALLOC`, and any `LD_PRELOAD`), and the package's git commit (`source_commit`).
 `fastest_precision()` resolves `--precision=auto`: mixed_float16 on a GPU with tensor cores (compute capability 7.0
 or higher), mixed_bfloat16 on a CPU whose oneDNN may use native bfloat16 (AVX512-BF16 or AMX, and
 `ONEDNN_MAX_CPU_ISA` not below them), float32 otherwise. On a CPU without native bfloat16 a mixed_bfloat16 training
@@ -17,6 +17,7 @@ avoids it.
 import os
 import pathlib
 import platform
+import subprocess
 
 from tf_colorgan import runtime
 
@@ -116,4 +117,17 @@ def describe():
             "native_bf16": native_bf16(flags), "gpus": [name for name, _ in gpus()],
             "tensorflow": tf.__version__, "python": platform.python_version(),
             "onednn": {name: os.environ.get(name) for name in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")},
-            "malloc": runtime.MALLOC, "ld_preload": os.environ.get("LD_PRELOAD")}
+            "malloc": runtime.MALLOC, "ld_preload": os.environ.get("LD_PRELOAD"), "commit": source_commit()}
+
+
+def source_commit():
+    """The git commit of the checkout this package runs from, with "+dirty" if tracked files changed since;
+    None for an installed copy outside git."""
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    try:
+        head, status = (subprocess.run(["git", "-C", root, *command], capture_output=True, text=True, check=True)
+                        .stdout.strip() for command in (["rev-parse", "HEAD"],
+                                                        ["status", "--porcelain", "--untracked-files=no"]))
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if status else "")
