@@ -110,8 +110,15 @@ def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_p
     first = make_config(gan="lsgan", run_dir=str(tmp_path), precision="mixed_bfloat16")
     (tmp_path / "config.json").write_text(first.to_json())
     rundir.check_settings(make_config(gan="lsgan", run_dir=str(tmp_path), precision="float32"), tmp_path)
+    # how often it scores held-out photos and saves may change too (a run continued past its budget)
+    rundir.check_settings(make_config(gan="lsgan", run_dir=str(tmp_path), save_every=7), tmp_path)
     with pytest.raises(ConfigError, match=r"other settings: l1=1.0 \(run: 100.0\)"):
         rundir.check_settings(make_config(gan="lsgan", l1=1.0, run_dir=str(tmp_path)), tmp_path)
+
+
+def test_a_seed_other_than_0_names_its_own_run():
+    assert make_config(gan="lsgan").run_name == "sample_lsgan_l1-100_l2-0"
+    assert make_config(gan="lsgan", seed=3).run_name == "sample_lsgan_l1-100_l2-0_seed3"
 
 
 @pytest.mark.parametrize("given", [{"heldout_every": 10}, {"heldout_every": -1, "heldout": "photos"},

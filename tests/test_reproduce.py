@@ -37,7 +37,8 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
         [sys.executable, "-m", "tf_colorgan.reproduce", "--figure=6", "--dataset=sample", "--steps=1",
          "--only=lsgan_l1,wgan_l2", "--n_critic_warmup=1", "--width=8", f"--models_dir={tmp_path / 'runs'}",
          f"--heldout={heldout}", "--heldout_every=1", f"--true_gray_dir={gray}",
-         f"--results_dir={results}", "--precision=auto"], capture_output=True, text=True, cwd=tmp_path)
+         f"--results_dir={results}", "--precision=auto", "--grid=flower.jpg"], capture_output=True, text=True,
+        cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert runs == ["sample_lsgan_l1-100_l2-0", "sample_wgan_l1-0_l2-1"]
@@ -55,14 +56,21 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
     assert record["segments"][0]["machine"]["cpu"] and record["losses"]["step"] == [1]
     assert record["scores"]["figure6"]["per_image"] == metrics["models"]["WGAN L1=0 L2=1"]["per_image"]
     assert set(record["scores"]["figure7"]["per_image"][0]) == {"colourfulness", "colourfulness_abs"}
-    assert Image.open(results / "runs" / "wgan_l2_figure6.jpg").size == (2 * 256, 256)
+    serving = record["scores"]["figure6_serving"]["per_image"]  # as the export serves: other numbers, same keys
+    assert len(serving) == 2 and set(serving[0]) == set(record["scores"]["figure6"]["per_image"][0])
+    # Figure 6's strip and grid show the --grid photo alone; Figure 7's both photos
+    assert Image.open(results / "runs" / "wgan_l2_figure6.jpg").size == (256, 256)
+    assert Image.open(results / "runs" / "wgan_l2_figure7.jpg").size == (2 * 256, 256)
     published = sorted(p.name for p in results.iterdir())
     assert published == ["analysis.json", "figure6.png", "figure7.png", "figure7_metrics.csv", "figure7_metrics.json",
                          "learning_curves.png", "losses.png", "metrics.csv", "metrics.json", "runs", "table.md",
                          "timing.csv"]
-    assert len((results / "table.md").read_text().splitlines()) == 2 + 3
+    protocol_table, served, serving_table = (results / "table.md").read_text().split("\n\n")
+    assert len(protocol_table.splitlines()) == len(serving_table.splitlines()) == 2 + 3
+    assert served.startswith("As the export serves them")
     analysis = json.loads((results / "analysis.json").read_text())
     assert set(analysis["b_ranks"]["dcf"]) == {"LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"}
+    assert set(analysis["versus_gray"]) == set(analysis["ranks_last_and_mean_last"]["auc"]["per_configuration"])
     assert sum(p.stat().st_size for p in results.rglob("*") if p.is_file()) < 10 << 20  # small files only
 
     # the records are the results: with the runs (checkpoints, exports) gone, the same command trains nothing
@@ -71,14 +79,15 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
     (results / "metrics.json").unlink()
     reproduce.reproduce(6, "sample", tmp_path / "runs", steps=1, only=["lsgan_l1", "wgan_l2"], true_gray_dir=gray,
                         heldout=heldout, heldout_every=1, results_dir=results, n_critic_warmup=1, precision="auto",
-                        width=8)
+                        width=8, grid=["flower.jpg"])
     assert not (tmp_path / "runs").exists()
     assert json.loads((results / "metrics.json").read_text()) == metrics
 
 
 @pytest.mark.parametrize("kwargs, message", [({"figure": 5}, "Expected 6 or 7"),
                                              ({"figure": 7}, "needs --true_gray_dir"),
-                                             ({"figure": 6, "only": ["gan_l3"]}, "Received: \\['gan_l3'\\]")])
+                                             ({"figure": 6, "only": ["gan_l3"]}, "Received: \\['gan_l3'\\]"),
+                                             ({"figure": 6, "grid": ["lily.jpg"]}, "Received: \\['lily.jpg'\\]")])
 def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
     with pytest.raises(ConfigError, match=message):
         reproduce.reproduce(dataset="sample", models_dir=tmp_path, **kwargs)

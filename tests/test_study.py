@@ -33,7 +33,7 @@ def test_steps_to_reach_and_window_means():
 
 def test_table_rows_are_mean_and_interval_per_model():
     stats = {name: {"mean": 1.23456, "ci95": [1.0, 1.5]} for name, _ in study.TABLE_METRICS}
-    text = study.table({"models": {"Gray (ab = 0)": {"summary": stats}, "GAN L1=100 L2=0": {"summary": stats}}})
+    text = study.table({"Gray (ab = 0)": stats, "GAN L1=100 L2=0": stats})
     lines = text.splitlines()
     assert lines[0] == "| model | ab L1 | PSNR dB | SSIM | AuC % | pixel acc. | CF | dCF |"
     assert lines[2] == ("| Gray (ab = 0) | 1.23 [1.00, 1.50] | 1.23 [1.00, 1.50] | 1.235 [1.000, 1.500] | "
@@ -86,7 +86,8 @@ def readme_section(title):
 def test_the_readme_results_table_is_the_one_of_the_published_metrics():
     section = readme_section("Results")
     rows = [line for line in section.splitlines() if line.startswith("| ")]
-    expected = study.table(json.loads((RESULTS / "metrics.json").read_text())).splitlines()
+    models = json.loads((RESULTS / "metrics.json").read_text())["models"]
+    expected = study.table({label: model["summary"] for label, model in models.items()}).splitlines()
     start = rows.index(expected[0])  # the table's header row
     assert rows[start:start + len(expected) - 1] == [expected[0], *expected[2:]]
     assert section.count(expected[1]) >= 1  # its separator row
@@ -106,3 +107,76 @@ def test_a_strip_of_photos_round_trips_and_a_wrong_count_is_refused(tmp_path):
     np.testing.assert_allclose(study.read_strip(tmp_path / "strip.jpg", 3), photos, atol=2)
     with pytest.raises(ValueError, match=r"Expected 2 square photos side by side, 8 x 16. Received: shape \(8, 24\)"):
         study.read_strip(tmp_path / "strip.jpg", 2)
+
+
+def run(label, curve, seed=0):
+    """A record as `reproduce.run_record` writes it, with held-out curve `curve` (the same values for every curve
+    metric) scored at steps 0, 100, ..."""
+    return {"label": label, "settings": {"seed": seed},
+            "heldout": {"step": [100 * i for i in range(len(curve))],
+                        **{name: list(curve) for name, _ in study.CURVE_METRICS}}}
+
+
+def test_ranks_at_the_last_step_and_by_the_mean_of_the_last_five_can_disagree():
+    records = {"a": run("A", [10, 9, 8, 7, 6, 5]), "b": run("B", [10, 4, 4, 4, 4, 6]),
+               "b_seed1": run("B seed 1", [1, 1, 1, 1, 1, 1], seed=1)}  # seeds other than 0 are not ranked
+    ranked = study.curve_ranks(records)
+    # ab L1 (lower is better): last 5 vs 6; means of the last five: A (9+8+7+6+5)/5 = 7, B (4*4+6)/5 = 4.4
+    assert ranked["ab_l1"]["per_configuration"] == {
+        "A": {"last": 5, "rank_last": 1, "mean_last": 7.0, "rank_mean_last": 2},
+        "B": {"last": 6, "rank_last": 2, "mean_last": 4.4, "rank_mean_last": 1}}
+    assert ranked["ab_l1"]["disagree"] == ["A", "B"] and ranked["ab_l1"]["window"] == 5
+    assert ranked["auc"]["per_configuration"]["B"]["rank_last"] == 1  # higher is better
+    assert ranked["auc"]["per_configuration"]["B"]["rank_mean_last"] == 2
+
+
+def test_versus_gray_names_the_first_better_step_and_the_paired_interval_of_the_final_difference():
+    gray, model = [10.0, 10.0, 10.0, 10.0], [8.0, 9.0, 8.0, 9.0]
+    summary = {name: {"mean": 10.0} for name, _ in study.CURVE_METRICS}
+    results = {"models": {study.GRAY: {"summary": summary, "per_image": [{n: v for n, _ in study.CURVE_METRICS}
+                                                                           for v in gray]},
+                          "A": {"per_image": [{n: v for n, _ in study.CURVE_METRICS} for v in model]}}}
+    compared = study.versus_gray(results, {"a": run("A", [12.0, 11.0, 9.5, 10.5])})["A"]
+    # ab L1 (lower is better): 9.5 at step 200 is the first below gray's 10; every photo's difference is -1 or -2,
+    # so every resampled mean, and the interval, lies in [-2, -1]
+    assert compared["ab_l1"]["first_step_better"] == 200 and compared["ab_l1"]["final_minus_gray"] == -1.5
+    low, high = compared["ab_l1"]["ci95"]
+    assert -2.0 <= low <= high <= -1.0 and compared["ab_l1"]["better"]
+    # PSNR (higher is better): 12 and 11 beat 10 from step 0; the final outputs are worse than gray's
+    assert compared["psnr"]["first_step_better"] == 0 and not compared["psnr"]["better"]
+
+
+def test_seed_spread_sets_two_seeds_of_a_configuration_against_the_configurations():
+    means = {"A": 10.0, "A seed 1": 11.5, "B": 13.0, "C": 12.0}
+    results = {"models": {label: {"summary": {name: {"mean": mean} for name, _ in study.TABLE_METRICS}}
+                          for label, mean in means.items()}}
+    records = {"gan_l1": run("A", [0]), "gan_l1_seed1": run("A seed 1", [0], seed=1), "lsgan_l1": run("B", [0]),
+               "ebgan_l1": run("C", [0])}
+    spread = study.seed_spread(results, records)
+    # configurations at seed 0: 10, 13, 12 -> range 3, pairwise differences 3, 2, 1 -> median 2
+    assert spread["configurations"]["ab_l1"] == {"range": 3.0, "median_pairwise": 2.0}
+    assert spread["seeds"] == {"gan_l1": {name: {"means": {"A": 10.0, "A seed 1": 11.5}, "range": 1.5}
+                                          for name, _ in study.TABLE_METRICS}}
+
+
+def test_records_load_in_configuration_order_each_configuration_seeds_in_order(tmp_path):
+    (tmp_path / "runs").mkdir()
+    for name in ("lsgan_l1", "gan_l1_seed10", "gan_l1", "gan_l1_seed2", "wgan_l2"):
+        (tmp_path / "runs" / f"{name}.json").write_text(json.dumps({"name": name}))
+    assert list(study.load_records(tmp_path)) == ["gan_l1", "gan_l1_seed2", "gan_l1_seed10", "lsgan_l1", "wgan_l2"]
+    assert study.record_name("gan_l1", 0) == "gan_l1" and study.record_name("gan_l1", 2) == "gan_l1_seed2"
+
+
+def test_the_grid_names_photos_in_the_evaluation_order_and_refuses_unknown_ones(tmp_path):
+    from PIL import Image
+    from skimage import data as skdata
+
+    for name in ("coffee", "chelsea", "rocket"):
+        Image.fromarray(getattr(skdata, name)()).save(tmp_path / f"{name}.png")
+    order = study.evaluation.evaluation_split(str(tmp_path))["train"]
+    assert sorted(order) == ["chelsea.png", "coffee.png", "rocket.png"]
+    assert study.grid_indices(tmp_path, ["rocket.png", "coffee.png"]) == [order.index("rocket.png"),
+                                                                          order.index("coffee.png")]
+    assert study.grid_indices(tmp_path, None) == [0, 1, 2]
+    with pytest.raises(study.ConfigError, match=r"Expected file names of photos in .*Received: \['lily.png'\]"):
+        study.grid_indices(tmp_path, ["coffee.png", "lily.png"])

@@ -159,11 +159,12 @@ class Config:
 
     @property
     def run_name(self):
-        """Colorization: `<dataset>_<gan>_l1-<l1>_l2-<l2>` (e.g. `sample_lsgan_l1-100_l2-0`); generation:
-        `<experiment>`, plus `_<gan>_<arch>_<dataset>` where those differ from the experiment's."""
+        """Colorization: `<dataset>_<gan>_l1-<l1>_l2-<l2>` (e.g. `sample_lsgan_l1-100_l2-0`), plus `_seed<seed>`
+        for a seed other than 0; generation: `<experiment>`, plus `_<gan>_<arch>_<dataset>` where those differ from
+        the experiment's."""
         dataset = re.sub(r"[^A-Za-z0-9._-]+", "-", pathlib.Path(self.dataset.rstrip("/")).name) or "data"
         if self.task == "colorize":
-            return f"{dataset}_{self.gan}_l1-{self.l1:g}_l2-{self.l2:g}"
+            return f"{dataset}_{self.gan}_l1-{self.l1:g}_l2-{self.l2:g}" + (f"_seed{self.seed}" if self.seed else "")
         preset = EXPERIMENTS[self.experiment]
         changed = [value for name, value in (("gan", self.gan), ("arch", self.arch), ("dataset", dataset))
                    if getattr(self, name) != preset[name]]
@@ -194,10 +195,12 @@ class Config:
         values["textbook"] = tuple(values["textbook"])
         return cls(**values)
 
-    def differences(self, other, ignore=("steps", "epochs", "run_dir", "strategy", "precision")):
-        """Names of the settings that differ from `other`, except the run length, where the run is written and
-        the devices it runs on and their arithmetic (a run moved to another machine may resume in the precision
-        fastest there: the variables and the checkpoint are float32 in every precision)."""
+    def differences(self, other, ignore=("steps", "epochs", "run_dir", "strategy", "precision", "heldout_every",
+                                         "save_every")):
+        """Names of the settings that differ from `other`, except the run length, where the run is written, the
+        devices it runs on and their arithmetic (a run moved to another machine may resume in the precision
+        fastest there: the variables and the checkpoint are float32 in every precision), and how often it scores
+        its held-out photos and saves checkpoints (a run continued past its budget may score less often)."""
         return [field.name for field in dataclasses.fields(self)
                 if field.name not in ignore and getattr(self, field.name) != getattr(other, field.name)]
 

@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, classifier_distance, color, data, digits, export, fid, gans, metrics, rundir, tasks
+from tf_colorgan import (callbacks, classifier_distance, color, data, digits, export, fid, gans, metrics, networks,
+                         rundir, tasks)
 from tf_colorgan.config import ConfigError
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
@@ -100,17 +101,24 @@ def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
 
 
 def model_label(config):
-    """The report's column title of a colorization run, e.g. "LSGAN L1=100 L2=0"."""
-    return f"{config.gan.upper().replace('_', '-')} L1={config.l1:g} L2={config.l2:g}"
+    """The report's column title of a colorization run, e.g. "LSGAN L1=100 L2=0" (and " seed 1" for a seed
+    other than 0)."""
+    return f"{config.gan.upper().replace('_', '-')} L1={config.l1:g} L2={config.l2:g}" + (
+        f" seed {config.seed}" if config.seed else "")
 
 
 def evaluation_images(dataset, size, count=None, data_dir=None):
     """uint8 [N, size, size, 3] evaluation images: every image of `dataset` ('sample', a folder or a TFDS name),
     in Lab AREA-resized to size x size and back to RGB (so the truth is round-tripped through Lab)."""
-    split = data.make_split(dataset, seed=0, data_dir=data_dir)
-    split = {**split, "train": split["train"] + split["test"]}
-    images = data.images(split, "train").take(count if count is not None else -1)
+    images = data.images(evaluation_split(dataset, data_dir), "train").take(count if count is not None else -1)
     return np.stack([image.numpy() for image in images.map(lambda rgb: lab_round_trip(rgb, size))])
+
+
+def evaluation_split(dataset, data_dir=None):
+    """`data.make_split` of `dataset` with every item under "train", in `evaluation_images`' order (a folder's
+    items are paths relative to it)."""
+    split = data.make_split(dataset, seed=0, data_dir=data_dir)
+    return {**split, "train": split["train"] + split["test"]}
 
 
 def colorize_with(generator, images, batch_size=4):
@@ -162,6 +170,16 @@ def colorizer(run_dir):
     this protocol, and this function reproduces the study's scores of those exports exactly.)"""
     config, generator = trained_generator(run_dir)
     return tf.function(lambda images: {"colorized": export.colorize(generator, images, config.size)},
+                       reduce_retracing=True)
+
+
+def serving_colorizer(run_dir):
+    """The export's computation for a trained colorization run, from its latest checkpoint (no export needed):
+    function `images` uint8 [N, H, W, 3] -> {"colorized": uint8 [N, H, W, 3]}, each photo alone through the
+    generator's inference twin (BatchNorm on its moving averages, no dropout; `export.colorize_each`)."""
+    config, generator = trained_generator(run_dir)
+    twin = networks.inference_twin(generator)
+    return tf.function(lambda images: {"colorized": export.colorize_each(twin, images, config.size)},
                        reduce_retracing=True)
 
 

@@ -41,12 +41,13 @@ LOSSES = ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "seconds_per_step
 HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
 
-def train_and_record(name, config, results_dir, folders, command=None):
+def train_and_record(name, config, results_dir, folders, command=None, grid=None):
     """Trains (or resumes) one configuration and records it, unless it is recorded already.
 
     Appends this process's segment (checkpointed steps, seconds, precision, machine) to `run_dir/segments.json`,
     also when training stops on an error; once it has trained to its budget, writes its record
-    `<results_dir>/runs/<name>.json` (`run_record`, scored on `folders`: {figure: photo folder}).
+    `<results_dir>/runs/<name>.json` (`run_record`, scored on `folders`: {figure: photo folder}; Figure 6's
+    strip shows the photos of `grid`).
 
     A configuration whose record has reached `config.steps` (any record when steps is None) is not trained,
     scored or loaded again unless its run directory holds a later checkpoint: the record is the result (its
@@ -74,21 +75,28 @@ def train_and_record(name, config, results_dir, folders, command=None):
                              "machine": machine.describe(), "command": command})
             path.write_text(json.dumps(segments, indent=2))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent), indent=1))
+    out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent, grid), indent=1))
 
 
-def run_record(name, config, segments, folders, runs_dir):
+def run_record(name, config, segments, folders, runs_dir, grid=None):
     """The published record of one trained configuration (see the module docstring); writes its outputs on each
-    folder of `folders` ({figure: photo folder}) as `runs_dir/<name>_<figure>.jpg`."""
+    folder of `folders` ({figure: photo folder}) as `runs_dir/<name>_<figure>.jpg`, for Figure 6 only those of the
+    held-out photos named in `grid` (all when None). Figure 6 is scored twice: with the report's protocol
+    (`evaluation.colorizer`) and as the export serves (`evaluation.serving_colorizer`, "figure6_serving")."""
     scalars = figure5.read_scalars(config.run_dir, LOSSES + HELDOUT_TAGS)
     steps, seconds = scalars["seconds_per_step"]
     scores, colorize = {}, evaluation.colorizer(config.run_dir)  # the generator loaded once for every figure
     for figure, folder in folders.items():
         truths = evaluation.evaluation_images(folder, config.size)
         outputs = evaluation.protocol_outputs(colorize, truths)
-        study.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs)
+        shown = study.grid_indices(folder, grid) if figure == "figure6" else list(range(len(truths)))
+        study.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs[shown])
         scores[figure] = {"dataset": str(folder), "images": len(truths), "outputs": f"{name}_{figure}.jpg",
-                          "per_image": evaluation.score(outputs, truths, study.FIGURES[figure][1])}
+                          "shown": shown, "per_image": evaluation.score(outputs, truths, study.FIGURES[figure][1])}
+        if figure == "figure6":
+            serving = evaluation.protocol_outputs(evaluation.serving_colorizer(config.run_dir), truths)
+            scores["figure6_serving"] = {"dataset": str(folder), "images": len(truths),
+                                         "per_image": evaluation.score(serving, truths)}
     return {
         "name": name, "label": evaluation.model_label(config), "run": config.run_dir,
         "settings": {key: getattr(config, key) for key in ("gan", "l1", "l2", "lr", "batch_size", "size", "dataset",
@@ -107,7 +115,7 @@ def run_record(name, config, segments, folders, runs_dir):
 
 
 def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=None, heldout=None,
-              heldout_every=250, results_dir=None, command=None, **settings):
+              heldout_every=250, results_dir=None, command=None, seed=0, grid=None, **settings):
     """Trains (or resumes) the configurations, records and publishes each as it reaches its budget.
 
     Args:
@@ -122,6 +130,8 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
         heldout_every: steps between the held-out scores (with `heldout`).
         results_dir: the records and published files (`study`; None: `<models_dir>/results`).
         command: the command line, recorded with each training segment.
+        seed: every run's seed; a seed other than 0 names its runs and records `<name>_seed<seed>`.
+        grid: the held-out photos (file names) drawn in Figure 6 (None: all of them).
         **settings: any other `Config` setting for every run (e.g. n_critic_warmup, precision).
     """
     if figure not in (6, 7):
@@ -138,16 +148,19 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
     configs = {}
     for name in names:  # every setting is checked before the first run trains
         gan, l1, l2, lr = CONFIGURATIONS[name]
-        config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, **settings)
-        configs[name] = dataclasses.replace(config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
+        config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, seed=seed, **settings)
+        configs[study.record_name(name, seed)] = dataclasses.replace(
+            config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
     folders = {"figure6": heldout or dataset} if figure == 6 else {}
+    if grid is not None and figure == 6:
+        study.grid_indices(folders["figure6"], grid)  # checked before the first run trains
     if true_gray_dir:
         folders["figure7"] = true_gray_dir
     results_dir = results_dir or pathlib.Path(models_dir) / "results"
     stopped = {}
     for name, config in configs.items():
         try:
-            train_and_record(name, config, results_dir, folders, command)
+            train_and_record(name, config, results_dir, folders, command, grid)
         except callbacks.NonFiniteLossError as error:  # the others still train; a rerun resumes this one
             logging.error("%s: %s", name, error)
             stopped[name] = str(error)
@@ -169,7 +182,8 @@ def main(argv):
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         reproduce(flag.figure, flag.dataset, flag.models_dir, flag.steps, flag.only, flag.true_gray_dir,
-                  flag.heldout, flag.heldout_every, flag.results_dir, command, precision=flag.precision, **settings)
+                  flag.heldout, flag.heldout_every, flag.results_dir, command, flag.seed, flag.grid,
+                  precision=flag.precision, **settings)
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
     except callbacks.NonFiniteLossError as error:
@@ -186,6 +200,8 @@ if __name__ == "__main__":
     flags.DEFINE_string("heldout", None, "A folder of photos not trained on: scored during training and by "
                         "Figure 6 (default: Figure 6 scores --dataset).")
     flags.DEFINE_integer("heldout_every", 250, "With --heldout: steps between its scores.")
+    flags.DEFINE_integer("seed", 0, "Every run's seed; another than 0 trains and records `<name>_seed<seed>`.")
+    flags.DEFINE_list("grid", None, "Held-out photos (file names) drawn in Figure 6 (default: all).")
     flags.DEFINE_enum("precision", "float32", ("auto", *PRECISIONS), "Precision of every run; auto: the fastest "
                       "on this machine (tf_colorgan.machine), resolved again whenever a run resumes.")
     flags.DEFINE_string("results_dir", None, "The configurations' records (runs/) and the published files "

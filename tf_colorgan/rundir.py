@@ -115,8 +115,8 @@ def check_settings(config, run_dir):
             details = ", ".join(f"{name}={getattr(config, name)!r} (run: {getattr(previous, name)!r})"
                                 for name in changed)
             raise ConfigError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
-                             "Expected the same settings to resume it (only --steps/--epochs/--strategy/--precision "
-                             "may change), or a new --run_dir.")
+                             "Expected the same settings to resume it (only --steps/--epochs/--strategy/--precision/"
+                             "--heldout_every/--save_every may change), or a new --run_dir.")
 
 
 @contextlib.contextmanager

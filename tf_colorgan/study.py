@@ -35,6 +35,7 @@ from absl import app, flags
 from PIL import Image
 
 from tf_colorgan import evaluation, figure5, metrics, report
+from tf_colorgan.config import ConfigError
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)
@@ -57,13 +58,39 @@ CURVES = (("ab_l1", "held-out ab L1 (Lab units, lower is better)"), ("auc", "hel
           ("colourfulness", "held-out colourfulness (truth: black dashes)"), ("psnr", "held-out PSNR dB"))
 FIGURE_DPI = 60  # 96 px per photo: the Figure 6 grid of 19 photos x 10 columns stays under 3 MB
 LOSS_WINDOW = 25
+CURVE_METRICS = (("ab_l1", True), ("psnr", False), ("ssim", False), ("auc", False), ("dcf", True))  # lower better?
+LAST_SCORES = 5
+
+
+def record_name(name, seed):
+    """The record (and run) of configuration `name` trained with `seed`: `name`, or `<name>_seed<seed>`."""
+    return f"{name}_seed{seed}" if seed else name
 
 
 def load_records(results_dir):
-    """{name: record} of the configurations with a record in `<results_dir>/runs/`, in `CONFIGURATIONS` order."""
+    """{record name: record} of the records in `<results_dir>/runs/`, in `CONFIGURATIONS` order, each
+    configuration's seed 0 first, then its other seeds in increasing order."""
     runs = pathlib.Path(results_dir) / "runs"
-    return {name: json.loads((runs / f"{name}.json").read_text()) for name in CONFIGURATIONS
-            if (runs / f"{name}.json").exists()}
+    records = {}
+    for name in CONFIGURATIONS:
+        seeds = sorted(int(path.stem.rsplit("_seed", 1)[1]) for path in runs.glob(f"{name}_seed*.json"))
+        for record in [name] + [record_name(name, seed) for seed in seeds]:
+            if (runs / f"{record}.json").exists():
+                records[record] = json.loads((runs / f"{record}.json").read_text())
+    return records
+
+
+def grid_indices(folder, grid):
+    """Indices, in `evaluation.evaluation_images` order, of the photos of `folder` named in `grid` (file names,
+    in the grid's order); every index when `grid` is None."""
+    order = evaluation.evaluation_split(str(folder))["train"]
+    if grid is None:
+        return list(range(len(order)))
+    unknown = [name for name in grid if name not in order]
+    if unknown:
+        raise ConfigError(f"Invalid value for argument `grid`. Expected file names of photos in {folder}. "
+                          f"Received: {unknown}")
+    return [order.index(name) for name in grid]
 
 
 def write_strip(path, images):
@@ -177,6 +204,96 @@ def analyse(results, records):
     return claims
 
 
+def compare_runs(results, records):
+    """What a study of several steps and seeds adds to the claims: `curve_ranks`, `versus_gray`, `seed_spread`."""
+    return {"ranks_last_and_mean_last": curve_ranks(records), "versus_gray": versus_gray(results, records),
+            "seed_spread": seed_spread(results, records)}
+
+
+def primary(records):
+    """The records trained with seed 0: one per configuration, the ones compared and ranked."""
+    return {name: record for name, record in records.items() if not record["settings"].get("seed")}
+
+
+def curve_ranks(records, window=LAST_SCORES):
+    """Ranks of the configurations by their held-out curves, at the last scored step and by the mean of the last
+    `window` scored steps (one checkpoint of a GAN is noisy).
+
+    Returns:
+        {metric: {"per_configuration": {label: {"last", "rank_last", "mean_last", "rank_mean_last"}},
+                  "window": window, "disagree": [labels whose two ranks differ]}} for `CURVE_METRICS`.
+    """
+    ranked = {}
+    for name, lower in CURVE_METRICS:
+        values = {record["label"]: (record["heldout"][name][-1], float(np.mean(record["heldout"][name][-window:])))
+                  for record in primary(records).values()}
+        ranks = [{label: rank + 1 for rank, label in enumerate(sorted(values, key=lambda label: (
+            values[label][which] if lower else -values[label][which])))} for which in (0, 1)]
+        ranked[name] = {"per_configuration": {label: {"last": last, "rank_last": ranks[0][label], "mean_last": mean,
+                                                      "rank_mean_last": ranks[1][label]}
+                                              for label, (last, mean) in values.items()},
+                        "window": window, "disagree": [label for label in values if ranks[0][label] != ranks[1][label]]}
+    return ranked
+
+
+def versus_gray(results, records):
+    """Does any configuration beat the gray baseline (ab = 0), and from which step?
+
+    Returns:
+        {label: {metric: {"first_step_better": the first scored step whose held-out mean is better than gray's
+        (None: never), "final_minus_gray": the final score's mean difference from gray's over the photos,
+        "ci95": its paired bootstrap interval, "better": the interval lies wholly on the better side}}}.
+    """
+    gray = results["models"][GRAY]["summary"]
+    compared = {}
+    for record in records.values():
+        label, rows = record["label"], {}
+        for name, lower in CURVE_METRICS:
+            sign = -1.0 if lower else 1.0  # sign * (value - gray) > 0: better than gray
+            better = [step for step, value in zip(record["heldout"]["step"], record["heldout"][name])
+                      if sign * (value - gray[name]["mean"]) > 0]
+            difference = per_image(results, label, name) - per_image(results, GRAY, name)
+            low, high = metrics.bootstrap_ci(difference)
+            rows[name] = {"first_step_better": better[0] if better else None,
+                          "final_minus_gray": float(difference.mean()), "ci95": [low, high],
+                          "better": bool(high < 0 if lower else low > 0)}
+        compared[label] = rows
+    return compared
+
+
+def seed_spread(results, records):
+    """The seed-to-seed spread of each table metric against the spread between configurations.
+
+    Returns:
+        {"configurations": {metric: {"range": largest minus smallest mean of the configurations at seed 0,
+        "median_pairwise": median absolute difference of two of them}}, "seeds": {configuration: {metric:
+        {"means": {label: mean}, "range": largest minus smallest}}} for each configuration with several seeds}.
+    """
+    mean = {label: model["summary"] for label, model in results["models"].items()}
+    first = [record["label"] for record in primary(records).values()]
+    spread = {"configurations": {}, "seeds": {}}
+    for name, _ in TABLE_METRICS:
+        values = np.array([mean[label][name]["mean"] for label in first])
+        pairs = np.abs(values[:, None] - values[None, :])[np.triu_indices(len(values), 1)]
+        spread["configurations"][name] = {"range": float(np.ptp(values)) if len(values) else None,
+                                          "median_pairwise": float(np.median(pairs)) if len(pairs) else None}
+    for configuration in CONFIGURATIONS:
+        labels = [record["label"] for key, record in records.items()
+                  if key == configuration or key.startswith(f"{configuration}_seed")]
+        if len(labels) > 1:
+            spread["seeds"][configuration] = {
+                name: {"means": {label: mean[label][name]["mean"] for label in labels},
+                       "range": float(np.ptp([mean[label][name]["mean"] for label in labels]))}
+                for name, _ in TABLE_METRICS}
+    return spread
+
+
+def serving_summaries(records):
+    """{label: `metrics.summarize` of its Figure 6 scores as the export serves} for the records that have them."""
+    return {record["label"]: metrics.summarize(record["scores"]["figure6_serving"]["per_image"])
+            for record in records.values() if "figure6_serving" in record["scores"]}
+
+
 def format_stat(stats, digits):
     low, high = stats["ci95"]
     return f"{stats['mean']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
@@ -185,14 +302,26 @@ def format_stat(stats, digits):
 DIGITS = {"ab_l1": 2, "psnr": 2, "ssim": 3, "auc": 2, "pixel_accuracy": 3, "colourfulness": 1, "dcf": 1}
 
 
-def table(results):
-    """The README's Markdown table: a row per model of `results` (metrics.json), mean [bootstrap 95% interval]."""
+def table(summaries):
+    """The README's Markdown table: a row per model of `summaries` ({label: `metrics.summarize` dict}), mean
+    [bootstrap 95% interval]."""
     lines = ["| model | " + " | ".join(title for _, title in TABLE_METRICS) + " |",
              "|---|" + "---|" * len(TABLE_METRICS)]
-    for label, model in results["models"].items():
-        cells = [format_stat(model["summary"][name], DIGITS[name]) for name, _ in TABLE_METRICS]
+    for label, summary in summaries.items():
+        cells = [format_stat(summary[name], DIGITS[name]) for name, _ in TABLE_METRICS]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def tables(results, records):
+    """table.md: the comparison with the report's protocol, then, where the records have them, the same photos
+    colorized as the export serves them."""
+    text = table({label: model["summary"] for label, model in results["models"].items()})
+    serving = serving_summaries(records)
+    if serving:
+        text += ("\nAs the export serves them (BatchNorm on its moving averages, no dropout, each photo alone):\n\n"
+                 + table({GRAY: results["models"][GRAY]["summary"], **serving}))
+    return text
 
 
 def plot_curves(records, results, path):
@@ -246,14 +375,22 @@ def write_timing(records, path):
 
 
 def assemble(results_dir, records, figure, folder, size=256):
-    """One figure's comparison from the records: (metrics dict as `evaluation.comparison`, truths, columns).
+    """One figure's comparison from the records: (metrics dict as `evaluation.comparison`, the truths drawn, the
+    columns drawn).
 
     The gray baseline and the truths come from `folder`, each configuration's per-photo scores and outputs from
-    its record and strip (`runs/<name>_<figure>.jpg`)."""
+    its record and strip (`runs/<name>_<figure>.jpg`, the photos its "shown" indices name; every record's the same).
+    Every record is scored; the columns are the gray baseline's and each configuration's at seed 0."""
     true_gray = FIGURES[figure][1]
     truths = evaluation.evaluation_images(folder, size)
     gray = evaluation.gray_baseline(truths)
-    models, columns = {GRAY: ("baseline", evaluation.score(gray, truths, true_gray))}, {GRAY: gray}
+    models = {GRAY: ("baseline", evaluation.score(gray, truths, true_gray))}
+    shown = {tuple(record["scores"][figure].get("shown", range(len(truths)))) for record in records.values()}
+    if len(shown) > 1:
+        raise ValueError(f"Invalid records: their {figure} strips show different photos ({sorted(shown)}). Expected "
+                         "every configuration drawn on the same photos (reproduce's --grid).")
+    shown = list(shown.pop()) if shown else list(range(len(truths)))
+    columns = {GRAY: gray[shown]}
     for name, record in records.items():
         scores = record["scores"][figure]
         if scores["images"] != len(truths):
@@ -261,8 +398,9 @@ def assemble(results_dir, records, figure, folder, size=256):
                              f"{folder} holds {len(truths)}. Publish with the folder it was scored on, or delete "
                              "the record and rerun.")
         models[record["label"]] = (record["run"], scores["per_image"])
-        columns[record["label"]] = read_strip(pathlib.Path(results_dir) / "runs" / scores["outputs"], len(truths))
-    return evaluation.comparison(folder, truths, models, true_gray), truths, columns
+        if not record["settings"].get("seed"):  # the grids show each configuration once
+            columns[record["label"]] = read_strip(pathlib.Path(results_dir) / "runs" / scores["outputs"], len(shown))
+    return evaluation.comparison(folder, truths, models, true_gray), truths[shown], columns
 
 
 def publish(results_dir, folders, size=256):
@@ -280,8 +418,9 @@ def publish(results_dir, folders, size=256):
         report.figure(results_dir / f"{figure}.png", truths, columns, FIGURES[figure][1], dpi=FIGURE_DPI)
         if figure == "figure6":
             plot_curves(records, results, results_dir / "learning_curves.png")
-            (results_dir / "analysis.json").write_text(json.dumps(analyse(results, records), indent=1))
-            (results_dir / "table.md").write_text(table(results))
+            analysis = {**analyse(results, primary(records)), **compare_runs(results, records)}
+            (results_dir / "analysis.json").write_text(json.dumps(analysis, indent=1))
+            (results_dir / "table.md").write_text(tables(results, records))
     plot_losses(records, results_dir / "losses.png")
     write_timing(records, results_dir / "timing.csv")
 
