@@ -164,10 +164,12 @@ def write_sources(path, candidates, images):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["name", "split", "package", "path", "licence", "people", "width", "height", "reason"])
+        writer.writerow(["name", "split", "group", "package", "path", "licence", "people", "width", "height",
+                         "reason"])
         for c in sorted(candidates, key=lambda c: ({TRAIN: 0, HELDOUT: 1, EXCLUDED: 2}[c.split], c.name)):
             size = images[c.name][0].size if c.name in images else ("", "")
-            writer.writerow([c.name, c.split, c.package, c.path, c.licence, int(c.people), *size, c.reason])
+            writer.writerow([c.name, c.split, c.group, c.package, c.path, c.licence, int(c.people), *size,
+                             c.reason])
 
 
 def main():

@@ -73,9 +73,13 @@ def installed(package):
 
 def package_root(package, cache):
     """The folder under which `package`'s files lie at their installed paths: ``/`` if installed, else
-    `cache/<package>/`, fetched there once (without dependencies) by `apt-get download` + `dpkg-deb -x`."""
-    if installed(package):
-        return pathlib.Path("/")
+    `fetch(package, cache)`."""
+    return pathlib.Path("/") if installed(package) else fetch(package, cache)
+
+
+def fetch(package, cache):
+    """`cache/<package>/`, holding `package`'s files (not its dependencies) as `dpkg-deb -x` unpacks them from the
+    .deb that `apt-get download` brings; fetched once, then reused."""
     root = pathlib.Path(cache) / package
     if (root / ".complete").exists():
         return root
@@ -399,5 +403,8 @@ def candidates(corpus, cache):
         raise SourceError(f"Invalid corpus. Expected one of {list(CORPORA)}. Received: {corpus!r}")
     found = []
     for package, reader in CORPORA[corpus].items():
-        found += reader(package_root(package, cache) if package else None, REVIEWED)
+        root = package_root(package, cache) if package else None
+        found += [candidate if root in (None, pathlib.Path("/")) else  # named by its installed path
+                  dataclasses.replace(candidate, path=candidate.path.replace(str(root), "", 1))
+                  for candidate in reader(root, REVIEWED)]
     return found

@@ -62,7 +62,7 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
         if recorded >= (config.steps or 0) and first <= recorded:
             logging.info("%s: recorded at step %d in %s; delete the record to train it again", name, recorded, out)
             return
-    began = time.monotonic()
+    began, this_machine = time.monotonic(), machine.describe()  # its commit as this process began, before any pull
     try:
         training.run(config)
     finally:  # a run stopped by an error is recorded up to its last checkpoint, which a rerun resumes
@@ -72,7 +72,7 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
         if last > first:
             segments.append({"from_step": first, "to_step": last, "seconds": round(time.monotonic() - began, 1),
                              "precision": config.precision, "date": datetime.date.today().isoformat(),
-                             "machine": machine.describe(), "command": command})
+                             "machine": this_machine, "command": command})
             path.write_text(json.dumps(segments, indent=2))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent, grid), indent=1))
