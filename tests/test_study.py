@@ -93,11 +93,17 @@ def test_the_readme_results_table_is_the_one_of_the_published_metrics():
     assert section.count(expected[1]) >= 1  # its separator row
 
 
-def test_every_figure_the_readme_embeds_exists():
+def test_every_link_and_figure_of_the_readme_and_the_docs_resolves():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "data" / "README.md"]
     embedded = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (ROOT / "README.md").read_text())
     assert any(path.startswith("results/figure6/") for path in embedded)
-    for path in embedded:
-        assert (ROOT / path).is_file(), path
+    checked = 0
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if not target.startswith(("http://", "https://", "#")):
+                assert (page.parent / target.split("#")[0]).exists(), f"{page.relative_to(ROOT)}: {target}"
+                checked += 1
+    assert checked >= 20  # the README's links to every docs page, and the docs' figures
 
 
 def test_a_strip_of_photos_round_trips_and_a_wrong_count_is_refused(tmp_path):

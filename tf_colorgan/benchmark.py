@@ -1,6 +1,6 @@
 """Speed benchmark of training, the input pipeline and the export, on the machine at hand.
 
-    python -m tf_colorgan.benchmark                                   # the README's table (~12 min on 2 cores)
+    python -m tf_colorgan.benchmark                                   # docs/performance.md's table (~12 min on 2 cores)
     python -m tf_colorgan.benchmark --variants=lsgan --batch_sizes=4 --precisions=mixed_bfloat16 --jit=on
     python -m tf_colorgan.benchmark --agreement_steps=200             # bfloat16 vs float32 losses after 200 steps
     python -m tf_colorgan.benchmark --profile=2 --variants=lsgan --batch_sizes=4 --precisions=float32  # op times
@@ -361,7 +361,7 @@ def format_training(rows, header=True):
 
 
 def format_result(result):
-    """The whole result as Markdown tables (the README's Performance section)."""
+    """The whole result as Markdown tables (docs/performance.md)."""
     m = result["machine"]
     lines = [f"{m['date']}, {m['cpu']} ({' '.join(m['isa'])}; native bfloat16: {m['native_bf16']}), "
              f"{m['cores']} cores, GPUs: {', '.join(m['gpus']) or 'none'}, TensorFlow {m['tensorflow']}, oneDNN "

@@ -17,7 +17,7 @@ does the same from the records alone. In `results_dir`:
     losses.png                  D and G losses of every configuration (running mean over 25 steps)
     timing.csv                  steps, seconds per step (median, mean), training seconds, precision, CPU
     analysis.json               the report's claims in numbers (see `analyse`)
-    table.md                    the README's results table
+    table.md                    the results table (the README's, docs/study.md's)
 
 The scores are computed once, from the exact uint8 outputs, when a configuration reaches its budget; the JPEG
 strips only draw the grids. The gray baseline and the truth are recomputed from the photo folders.
@@ -303,7 +303,7 @@ DIGITS = {"ab_l1": 2, "psnr": 2, "ssim": 3, "auc": 2, "pixel_accuracy": 3, "colo
 
 
 def table(summaries):
-    """The README's Markdown table: a row per model of `summaries` ({label: `metrics.summarize` dict}), mean
+    """The results table (Markdown): a row per model of `summaries` ({label: `metrics.summarize` dict}), mean
     [bootstrap 95% interval]."""
     lines = ["| model | " + " | ".join(title for _, title in TABLE_METRICS) + " |",
              "|---|" + "---|" * len(TABLE_METRICS)]
