@@ -6,15 +6,16 @@ Examples:
     python train.py --gan=gan --dataset=/path/to/photos --precision=mixed_bfloat16
 
 Running the same command again resumes the run from its last checkpoint. See README.md for every flag.
-Exit status: 0 trained (and exported, by the chief), 1 stopped by a non-finite loss, 2 a bad flag or dataset
-(one line on stderr; nothing written).
+Exit status: 0 trained (and exported, by the chief), 1 stopped by a non-finite loss or a full file system (what
+could not be written, and the checkpoint a rerun resumes from), 2 a bad flag or dataset (one line on stderr;
+nothing written).
 """
 
 import sys
 
 from absl import app, logging
 
-from tf_colorgan import callbacks, flags, training
+from tf_colorgan import callbacks, flags, storage, training
 from tf_colorgan.config import ConfigError
 
 
@@ -25,7 +26,7 @@ def main(argv):
         training.run(flags.config_from_flags())
     except ConfigError as error:
         flags.usage_error(str(error))
-    except callbacks.NonFiniteLossError as error:
+    except (callbacks.NonFiniteLossError, storage.DiskFullError) as error:
         logging.error("%s", error)
         sys.exit(1)
 

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import color, distribute, networks
+from tf_colorgan import color, distribute, networks, rundir, storage
 
 
 def to_uint8(images, unit_range=True):
@@ -195,7 +195,8 @@ class PeriodicMetrics(keras.callbacks.Callback):
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Saves `manager` (a `tf.train.CheckpointManager`) every `every` steps and at the end of training."""
+    """Saves `manager` (a `tf.train.CheckpointManager` of `<run_dir>/checkpoints`) every `every` steps and at the end
+    of training; on a full file system removes the partial checkpoint and raises `storage.DiskFullError`."""
 
     def __init__(self, manager, every):
         super().__init__()
@@ -205,7 +206,16 @@ class Checkpointer(keras.callbacks.Callback):
 
     def _save(self, step):
         if step != self._saved_step:
-            logging.info("Saved checkpoint %s", self.manager.save(checkpoint_number=step))
+            try:
+                logging.info("Saved checkpoint %s", self.manager.save(checkpoint_number=step))
+            except Exception as error:
+                if not storage.is_disk_full(error):
+                    raise
+                folder = pathlib.Path(self.manager.directory)
+                storage.remove(folder.glob(f"ckpt-{step}_temp*"))  # TensorFlow's partial shards
+                latest = self.manager.latest_checkpoint
+                raise storage.full(f"checkpoint ckpt-{step}", folder, latest and storage.size(
+                    folder.glob(pathlib.Path(latest).name + ".*")), rundir.resume_hint(folder.parent)) from None
             self._saved_step = step
 
     def on_train_batch_end(self, batch, logs=None):

@@ -20,7 +20,7 @@ import argparse
 import pathlib
 import sys
 
-from tf_colorgan import rundir
+from tf_colorgan import rundir, storage
 from tf_colorgan import serve as serving
 
 
@@ -116,6 +116,9 @@ def main(argv=None):
         failed = colorize_files(export_dir, args.inputs, args.out)
     except (ValueError, FileNotFoundError) as error:  # ValueError includes ConfigError (a folder without images)
         parser.error(str(error))
+    except storage.DiskFullError as error:
+        print(f"tf-colorgan: error: {error}", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 

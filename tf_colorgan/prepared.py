@@ -26,7 +26,7 @@ import shutil
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import data
+from tf_colorgan import data, storage
 from tf_colorgan.config import ConfigError
 
 ROOT = pathlib.Path(os.environ.get("TF_COLORGAN_PREPARED", "~/.cache/tf_colorgan/prepared")).expanduser()
@@ -81,12 +81,15 @@ def prepare(split, side):
     skipped = {}
     forms = items_and_photos(split, skipped).map(lambda item, rgb: (item, data.resized_lab(rgb, side)),
                                                  num_parallel_calls=tf.data.AUTOTUNE)
-    partial = path.with_name(path.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # a killed preparation's shards: a form's size of dead weight
     logging.info("Preparing %s at %d x %d in %s", split.get("root", split.get("name")), side, side, path)
-    forms.save(str(partial))
-    (partial / INDEX).write_text(json.dumps({"skipped": skipped}))
-    partial.replace(path)  # complete or absent: a killed preparation leaves only its .partial folder
+
+    def write(partial):
+        forms.save(str(partial))
+        (partial / INDEX).write_text(json.dumps({"skipped": skipped}))
+
+    # complete or absent: a killed preparation leaves only its .partial folder, which the next one removes
+    storage.write_folder(path, write, "the prepared form", "Nothing else was written: free space (or point "
+                         "$TF_COLORGAN_PREPARED elsewhere) and rerun the same command.")
     return path
 
 

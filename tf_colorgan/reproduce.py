@@ -33,7 +33,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, rundir, study, training
+from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, rundir, storage, study, training
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
 CONFIGURATIONS = study.CONFIGURATIONS
@@ -186,7 +186,7 @@ def main(argv):
                   precision=flag.precision, **settings)
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
-    except callbacks.NonFiniteLossError as error:
+    except (callbacks.NonFiniteLossError, storage.DiskFullError) as error:
         logging.error("%s", error)
         sys.exit(1)
 

@@ -1,8 +1,8 @@
 """The layout of a run directory, known here only: `training` writes it; eval.py, `evaluation`, the CLI,
 `figure5` and `reproduce` read it through these functions.
 
-    config.json     every setting (a rerun with other settings is refused; --steps/--epochs/--strategy/--precision
-                    may change)
+    config.json     every setting (a rerun with other settings is refused; --steps/--epochs/--strategy/--precision/
+                    --heldout_every/--save_every may change)
     split.json      the seeded train/test split
     checkpoints/    tf.train.Checkpoint of the step (key `STEP`), both networks, the dropout seeds and both
                     optimizers; a rerun resumes
@@ -95,6 +95,17 @@ def find_export(model):
             return candidate
     raise ValueError(f"Invalid value for argument `--model`. Expected a run directory written by train.py or its "
                      f"export/ folder (holding saved_model.pb). Received: --model={model}")
+
+
+def resume_hint(run_dir):
+    """What a run stopped before its end still has, and how to go on (for error messages)."""
+    import tensorflow as tf  # only here (see the module docstring)
+
+    latest = tf.train.latest_checkpoint(str(checkpoints(run_dir)))
+    if not latest:
+        return "No checkpoint was written yet: free space and rerun the same command to start again."
+    return (f"The last usable checkpoint is {pathlib.Path(latest).name} (step {checkpointed_step(run_dir)}): free "
+            "space and rerun the same command to resume from it.")
 
 
 def checkpointed_step(run_dir):

@@ -9,7 +9,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, distribute, gans, machine, networks, optimizers, rundir, tasks
+from tf_colorgan import callbacks, data, distribute, gans, machine, networks, optimizers, rundir, storage, tasks
 from tf_colorgan.config import ConfigError
 
 
@@ -107,7 +107,12 @@ def run(config):
     task = tasks.of(config.task)
     split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir, task.COLOUR_ONLY)
     with rundir.held(run_dir):  # after the checks that write nothing: a refused run leaves no trace
-        return train(config, task, strategy, run_dir, split)
+        try:
+            return train(config, task, strategy, run_dir, split)
+        except Exception as error:  # the writes not made through `storage`: logs, sample grids, config.json
+            if not storage.is_disk_full(error) or isinstance(error, storage.DiskFullError):
+                raise
+            raise storage.full(f"to the run directory ({error})", run_dir, None, rundir.resume_hint(run_dir)) from None
 
 
 def train(config, task, strategy, run_dir, split):
@@ -147,6 +152,8 @@ def train(config, task, strategy, run_dir, split):
         model.fit(batches, epochs=-(-total // steps_per_epoch), initial_epoch=step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=run_callbacks)
     if distribute.is_chief(strategy):
-        task.export(config, model.generator, rundir.export(run_dir))
+        storage.write_folder(rundir.export(run_dir), lambda path: task.export(config, model.generator, path),
+                             "the export", "The checkpoints are intact: free space and rerun the same command, which "
+                             "exports without training again.")
         logging.info("Exported the generator to %s", rundir.export(run_dir))
     return model
