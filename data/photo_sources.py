@@ -257,15 +257,14 @@ def kphotoalbum(root, extra_excluded):
                         people=pathlib.Path(file).stem in KPHOTOALBUM_PEOPLE)
 
 
-def files_of(package, root, pattern, split, extra_excluded, people=()):
+def files_of(package, root, pattern, split, extra_excluded):
     """Every installed file of `package` under `root` matching `pattern` (a glob below /), one scene each."""
     stanzas = copyright_stanzas(root, package)
     for path in sorted(root.glob(pattern)):
         name = f"{package.split('-')[0]}_{path.name.split('.')[0]}"
         reason = extra_excluded.get(name, "")
         yield Candidate(name, package, str(path), licence_of(stanzas, str(path)), group=name,
-                        split=EXCLUDED if reason else split, read=from_file(path), reason=reason,
-                        people=name in people)
+                        split=EXCLUDED if reason else split, read=from_file(path), reason=reason)
 
 
 def jigzo(root, extra_excluded):
@@ -316,10 +315,11 @@ PLASMA_PHOTOS = ("BytheWater", "ColorfulCups", "DarkestHour", "EveningGlow", "Fa
                  "Path", "summer_1am")
 LXQT_PHOTOS = ("Butterfly-Kenneth-Wimer.jpg", "Valendas.png", "after-the-rain.jpg", "appleflower.png", "beam.png",
                "butterfly.png", "cloud.png", "drop.png", "flowers.png", "fog.jpg", "this-is-not-windows.jpg")
-BUNDLED = (("skimage", "astronaut", "public domain (NASA)", True), ("skimage", "chelsea", "CC0", False),
-           ("skimage", "coffee", "CC0", False), ("skimage", "rocket", "public domain (SpaceX)", False),
-           ("skimage", "hubble_deep_field", "public domain (NASA)", False), ("sklearn", "china.jpg", "CC-BY-2.0", False),
-           ("sklearn", "flower.jpg", "CC-BY-2.0", False), ("matplotlib", "grace_hopper.jpg", "public domain", True))
+BUNDLED = (  # (library, name, licence, shows people)
+    ("skimage", "astronaut", "public domain (NASA)", True), ("skimage", "chelsea", "CC0", False),
+    ("skimage", "coffee", "CC0", False), ("skimage", "rocket", "public domain (SpaceX)", False),
+    ("skimage", "hubble_deep_field", "public domain (NASA)", False), ("sklearn", "china.jpg", "CC-BY-2.0", False),
+    ("sklearn", "flower.jpg", "CC-BY-2.0", False), ("matplotlib", "grace_hopper.jpg", "public domain", True))
 
 
 def named_files(package, folder, names, split, licence, stem=lambda path: path.stem):

@@ -15,7 +15,7 @@ import pytest
 import tf_colorgan  # noqa: F401 (before TensorFlow, out of isort order: it turns oneDNN on, as for users)
 import tensorflow as tf
 
-from tf_colorgan import machine
+from tf_colorgan import digits, machine
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -25,9 +25,15 @@ tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU"
 
 def pytest_collection_modifyitems(items):
     refusal = machine.bfloat16_refusal()
+    fashion = pathlib.Path(digits.FASHION_MNIST_DIR)
+    absent = not all((fashion / f"{stem}-ubyte.gz").is_file() for stem in (
+        "train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1"))
     for item in items:
         if refusal and item.get_closest_marker("bfloat16"):
             item.add_marker(pytest.mark.skip(reason=refusal))
+        if absent and item.get_closest_marker("fashion_mnist"):
+            item.add_marker(pytest.mark.skip(reason=f"Fashion-MNIST's IDX files are absent from {fashion}: run "
+                                                    "`apt-get install dataset-fashion-mnist` (tests/setup.sh does)"))
 
 
 @pytest.fixture(scope="module")

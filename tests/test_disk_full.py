@@ -53,6 +53,7 @@ def test_disk_full_recognises_both_kinds_of_error_and_only_them():
 
 
 @pytest.mark.slow
+@pytest.mark.fashion_mnist
 def test_a_checkpoint_and_an_export_on_a_full_disk_stop_clearly_and_a_rerun_resumes(disk):
     run_dir = disk / "run"
     first = run(MLP_GAN + [f"--run_dir={run_dir}", "--steps=1"])

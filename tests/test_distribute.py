@@ -53,6 +53,7 @@ def train_in_process(run_config, strategy, steps):
 
 
 @pytest.mark.slow
+@pytest.mark.fashion_mnist
 def test_wgan_on_two_replicas_matches_one_device_step_for_step():
     # DCGAN networks (BatchNorm, synchronised over the replicas) with WGAN's critic loop (3 critic updates in the
     # warm-up step, then 2), clipping and RMSProp, whose update is not invariant to the gradients' scale: a loss

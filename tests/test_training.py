@@ -246,6 +246,7 @@ def test_a_non_finite_loss_stops_training_with_a_clear_error():
 
 
 @pytest.mark.slow
+@pytest.mark.fashion_mnist
 def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_path):
     # SIGKILL (as a power cut) at random moments while a real run trains and checkpoints every step; the same
     # command then resumes each time from a readable checkpoint, and the run ends at its step with exactly one
@@ -283,6 +284,7 @@ def test_a_run_killed_at_random_moments_resumes_and_reaches_its_last_step(tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.fashion_mnist
 def test_a_second_trainer_on_a_run_directory_in_use_is_refused_and_a_killed_ones_lock_is_gone(tmp_path):
     run_dir = tmp_path / "run"
     command = [sys.executable, str(ROOT / "train.py"), f"--run_dir={run_dir}", "--task=generate",

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import pathlib
-import shutil
 
 import tensorflow as tf
 from absl import logging

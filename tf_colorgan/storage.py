@@ -60,8 +60,8 @@ def full(what, where, needed, then):
     """The `DiskFullError` of a failed write of `what` in folder `where`, `needed` bytes (None: unknown), with
     `then`: what is still usable and how to go on."""
     need = f", about {megabytes(needed)} needed" if needed else ""
-    return DiskFullError(f"Could not write {what} in '{where}': its file system is full ({megabytes(free_bytes(where))} "
-                         f"free{need}). {then}")
+    free = megabytes(free_bytes(where))
+    return DiskFullError(f"Could not write {what} in '{where}': its file system is full ({free} free{need}). {then}")
 
 
 def write_folder(path, write, what, then):
