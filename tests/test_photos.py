@@ -45,7 +45,7 @@ def test_the_script_builds_disjoint_train_heldout_and_solvay_folders(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), "--corpus=small", f"--out={tmp_path}", "--scales=256,512",
                              f"--manifest={tmp_path / 'sources.csv'}"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "warning" not in result.stderr, result.stderr  # every source is installed (.ci/run installs them)
+    assert "warning" not in result.stderr, result.stderr  # every source is read (installed or fetched), Solvay too
     train, heldout, solvay = (manifest(tmp_path / part) for part in ("train", "heldout", "solvay"))
     # 21 photos, each at least 1280 x 1024: at short side 256 one tile or more, at 512 six or more
     sources = {row["source"] for row in train}

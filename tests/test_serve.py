@@ -124,8 +124,11 @@ def test_bad_requests_get_one_clear_json_error_and_the_server_goes_on(server, pa
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not all(pathlib.Path(p).is_file() for p in ("/usr/bin/chromium", "/usr/bin/chromedriver")),
+                    reason="Debian's chromium and chromium-driver are absent: run `apt-get install chromium "
+                           "chromium-driver` (tests/setup.sh does)")
 def test_the_page_colours_a_picked_photo_in_chromium_and_says_when_a_file_is_not_an_image(server, tmp_path):
-    # Debian's chromium and chromium-driver (installed by .ci/run), driven headless through selenium.
+    # Debian's chromium and chromium-driver (installed by tests/setup.sh), driven headless through selenium.
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
