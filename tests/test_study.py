@@ -186,3 +186,19 @@ def test_the_grid_names_photos_in_the_evaluation_order_and_refuses_unknown_ones(
     assert study.grid_indices(tmp_path, None) == [0, 1, 2]
     with pytest.raises(study.ConfigError, match=r"Expected file names of photos in .*Received: \['lily.png'\]"):
         study.grid_indices(tmp_path, ["coffee.png", "lily.png"])
+
+
+def test_timing_names_each_configurations_precisions_machines_dates_and_commits(tmp_path):
+    def segment(precision, cpu, isa, date, commit):
+        return {"precision": precision, "date": date,
+                "machine": {"cpu": cpu, "isa": isa, **({"commit": commit} if commit else {})}}
+
+    segments = [segment("float32", "AMD EPYC", ["avx2", "fma"], "2026-12-03", "aed596a"),
+                segment("mixed_bfloat16", "AMD EPYC", ["avx2", "fma", "avx512f"], "2026-12-04", None)]
+    records = {"gan_l1": {"steps": 2000, "seconds_per_step": {"median": 4.9234, "mean": 5.3},
+                          "training_seconds": 10600.4, "segments": segments}}
+    study.write_timing(records, tmp_path / "timing.csv")
+    rows = (tmp_path / "timing.csv").read_text().splitlines()
+    assert rows[0].endswith(",dates,commits")
+    assert rows[1] == ("gan_l1,2000,4.923,5.3,10600,float32+mixed_bfloat16,AMD EPYC,avx2 fma+avx2 fma avx512f,"
+                       "2026-12-03+2026-12-04,?+aed596a")

@@ -15,7 +15,8 @@ does the same from the records alone. In `results_dir`:
     figure6.png, figure7.png    the grids: input / each configuration's output / truth (Figure 7: input / outputs)
     learning_curves.png         held-out ab L1, AuC, colourfulness and PSNR against the step, the gray baseline
     losses.png                  D and G losses of every configuration (running mean over 25 steps)
-    timing.csv                  steps, seconds per step (median, mean), training seconds, precision, CPU
+    timing.csv                  steps, seconds per step (median, mean), training seconds, precision, CPU, dates and
+                                commits of the training processes ("?": recorded before commits were)
     analysis.json               the report's claims in numbers (see `analyse`)
     table.md                    the results table (the README's, docs/study.md's)
 
@@ -363,7 +364,7 @@ def write_timing(records, path):
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["configuration", "steps", "seconds_per_step_median", "seconds_per_step_mean",
-                         "training_seconds", "precision", "cpu", "isa", "dates"])
+                         "training_seconds", "precision", "cpu", "isa", "dates", "commits"])
         for name, record in records.items():
             segments = record["segments"]
             writer.writerow([name, record["steps"], round(record["seconds_per_step"]["median"], 3),
@@ -371,7 +372,8 @@ def write_timing(records, path):
                              "+".join(sorted({s["precision"] for s in segments})),
                              "+".join(sorted({s["machine"]["cpu"] for s in segments})),
                              "+".join(sorted({" ".join(s["machine"]["isa"]) for s in segments})),
-                             "+".join(sorted({s["date"] for s in segments}))])
+                             "+".join(sorted({s["date"] for s in segments})),
+                             "+".join(sorted({s["machine"].get("commit") or "?" for s in segments}))])
 
 
 def assemble(results_dir, records, figure, folder, size=256):
