@@ -1,9 +1,10 @@
 """Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
 a strategy places them. Tests marked `bfloat16` are skipped, with the reason, where bfloat16 oneDNN kernels cannot run
-(`machine.bfloat16_refusal`). And three fixtures: `module_tmp_path`, `digits_classifiers` (the classifier cache of the
-8x8 digits, trained once per session), and `train_concurrently` for tests that start several real train.py
-processes."""
+(`machine.bfloat16_refusal`), and those marked `fashion_mnist` where its files are absent. And four fixtures:
+`sample_pairs` (two sample photos as (L', ab') at 256 x 256), `module_tmp_path`, `digits_classifiers` (the
+classifier cache of the 8x8 digits, trained once per session), and `train_concurrently` for tests that start several
+real train.py processes."""
 
 import os
 import pathlib
@@ -34,6 +35,14 @@ def pytest_collection_modifyitems(items):
         if absent and item.get_closest_marker("fashion_mnist"):
             item.add_marker(pytest.mark.skip(reason=f"Fashion-MNIST's IDX files are absent from {fashion}: run "
                                                     "`apt-get install dataset-fashion-mnist` (tests/setup.sh does)"))
+
+
+@pytest.fixture(scope="session")
+def sample_pairs():
+    """Real (L', ab') of two sample photos at 256 x 256: [2, 256, 256, 1] and [2, 256, 256, 2]."""
+    from tf_colorgan import data
+
+    return data.eval_pairs(data.make_split("sample", seed=0), 256, 2)
 
 
 @pytest.fixture(scope="module")

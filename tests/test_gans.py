@@ -12,12 +12,6 @@ from tf_colorgan import data, optimizers, training
 from tf_colorgan.config import Config
 
 
-@pytest.fixture(scope="module")
-def photos():
-    """Real (L', ab') of two sample photos at 256 x 256: [2, 256, 256, 1] and [2, 256, 256, 2]."""
-    return data.eval_pairs(data.make_split("sample", seed=0), 256, 2)
-
-
 def snapshot(weights):
     return [w.numpy().copy() for w in weights]
 
@@ -27,10 +21,10 @@ def changed(before, weights):
 
 
 @pytest.mark.parametrize("gan", ["gan", "lsgan", "ebgan", "wgan", "wgan_gp"])
-def test_each_update_changes_only_its_own_network(gan, photos):
+def test_each_update_changes_only_its_own_network(gan, sample_pairs):
     model = training.build_model(Config(width=8, gan=gan, l2=1.0))
     generator, discriminator = model.generator.trainable_weights, model.discriminator.trainable_weights
-    l_channel, ab = photos  # batch 2: at batch 1 BatchNorm over the 1 x 1 bottleneck zeroes its gradients
+    l_channel, ab = sample_pairs  # batch 2: at batch 1 BatchNorm over the 1 x 1 bottleneck zeroes its gradients
 
     g_before, d_before = snapshot(generator), snapshot(discriminator)
     d_loss = model.discriminator_update(l_channel, l_channel, ab)  # (generator input, condition, real)
@@ -50,9 +44,9 @@ def test_each_update_changes_only_its_own_network(gan, photos):
     assert int(model.g_optimizer.iterations) == 1 and int(model.d_optimizer.iterations) == 1
 
 
-def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_for_the_generator(photos):
+def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_for_the_generator(sample_pairs):
     model = training.build_model(Config(width=8, gan="lsgan"))
-    l_channel, ab = photos
+    l_channel, ab = sample_pairs
     group = (tf.stack([l_channel[:1], l_channel[1:], l_channel[:1]]), tf.stack([ab[:1], ab[1:], ab[:1]]))
     history = model.fit(tf.data.Dataset.from_tensors(group), epochs=1, verbose=0)
     assert int(model.d_optimizer.iterations) == 2 and int(model.g_optimizer.iterations) == 1
@@ -87,14 +81,14 @@ def test_optimizers_per_objective_follow_the_report():
 
 @pytest.mark.parametrize("precision, compute_dtype", [
     pytest.param("mixed_bfloat16", "bfloat16", marks=pytest.mark.bfloat16), ("mixed_float16", "float16")])
-def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, compute_dtype, photos):
+def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, compute_dtype, sample_pairs):
     model = training.build_model(Config(width=8, gan="lsgan", precision=precision))
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     assert model.generator.get_layer("g_enc2").compute_dtype == compute_dtype
     assert all(w.dtype == "float32" for w in model.generator.weights + model.discriminator.weights)
-    assert model.generator(photos[0][:1]).dtype == "float32"
+    assert model.generator(sample_pairs[0][:1]).dtype == "float32"
     assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer) == (precision == "mixed_float16")
-    terms = model.generator_update(photos[0], *photos)
+    terms = model.generator_update(sample_pairs[0], *sample_pairs)
     assert all(np.isfinite(float(value)) for value in terms.values())
     if precision == "mixed_bfloat16":
         assert int(model.g_optimizer.iterations) == 1
@@ -105,13 +99,14 @@ def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, c
 @pytest.mark.parametrize("gan, precision", [
     *(pytest.param(gan, "mixed_bfloat16", marks=pytest.mark.bfloat16) for gan in ("gan", "ebgan", "wgan")),
     ("gan", "mixed_float16")])
-def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_state(gan, precision, photos):
+def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_state(gan, precision,
+                                                                                     sample_pairs):
     """A whole `fit` iteration (WGAN: 5 critic updates + 1) without NaN; weights, optimizer state, outputs and
     losses float32; WGAN's clipping holds on the float32 weights. (LSGAN under both: the test above.)"""
     model = training.build_model(Config(width=8, gan=gan, precision=precision))
     model.global_step.assign(11)  # WGAN past its warm-up: 5 critic updates
     k = int(model.batches_per_step(tf.constant(11, tf.int64)))
-    group = tuple(tf.stack([x] * k) for x in photos)
+    group = tuple(tf.stack([x] * k) for x in sample_pairs)
     history = model.fit(tf.data.Dataset.from_tensors(group), epochs=1, verbose=0, shuffle=False)
     assert all(np.isfinite(values[0]) for values in history.history.values()), history.history
     assert int(model.step) == 12
@@ -123,9 +118,9 @@ def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_
     assert int(inner[0].iterations) + skipped == k - 1
     state = [v for o in inner for v in o.variables if len(v.shape)]
     assert state and {v.dtype for v in state + model.generator.weights + model.discriminator.weights} == {"float32"}
-    assert model.generator(photos[0]).dtype == "float32"
+    assert model.generator(sample_pairs[0]).dtype == "float32"
     assert model.generator.get_layer("g_enc2").compute_dtype == precision.removeprefix("mixed_")
-    output = model.discriminate(photos[0], photos[1])
+    output = model.discriminate(sample_pairs[0], sample_pairs[1])
     assert (output[0] if gan == "ebgan" else output).dtype == "float32"
     if gan == "wgan":
         assert max(float(tf.reduce_max(tf.abs(w))) for w in model.discriminator.trainable_weights) <= 0.005

@@ -8,47 +8,42 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import data, networks, training
+from tf_colorgan import networks, training
 from tf_colorgan.config import Config
 
 STEPS = 2
 OBJECTIVES = ("gan", "lsgan", "ebgan", "wgan", "wgan_gp")
 
 
-@pytest.fixture(scope="module")
-def photos():
-    """Real (L', ab') of two sample photos at 256 x 256: [2, 256, 256, 1] and [2, 256, 256, 2]."""
-    return data.eval_pairs(data.make_split("sample", seed=0), 256, 2)
-
-
-def train(config, photos, dropout=True):
+def train(config, pairs, dropout=True):
     """({loss: [value at each of `STEPS` iterations]}, weights before, weights after, model) of `config`'s model
-    trained from seed 0 on the same two photos at every update (without the U-Net's dropout if not `dropout`)."""
+    trained from seed 0 on the same two photos `pairs` (L', ab') at every update (without the U-Net's dropout if
+    not `dropout`)."""
     keras.utils.set_random_seed(0)  # the same initial weights and dropout seeds for both forms
     model = training.build_model(config)
     for layer in model.generator.layers if not dropout else ():
         if isinstance(layer, networks.TrainModeDropout):
             layer.rate = 0.0
     before = model.get_weights()
-    batches = [tuple(tf.stack([x] * int(model.batches_per_step(tf.constant(step, tf.int64)))) for x in photos)
+    batches = [tuple(tf.stack([x] * int(model.batches_per_step(tf.constant(step, tf.int64)))) for x in pairs)
                for step in range(STEPS)]
     stream = tf.data.Dataset.from_generator(lambda: iter(batches), output_signature=tuple(
-        tf.TensorSpec([None, *x.shape], x.dtype) for x in photos))
+        tf.TensorSpec([None, *x.shape], x.dtype) for x in pairs))
     history = model.fit(stream, epochs=STEPS, steps_per_epoch=1, verbose=0, shuffle=False)  # an epoch per step
     return history.history, before, model.get_weights(), model
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("gan", OBJECTIVES)
-def test_the_xla_compiled_iteration_trains_as_the_plain_one(gan, photos):
+def test_the_xla_compiled_iteration_trains_as_the_plain_one(gan, sample_pairs):
     config = Config(width=8, gan=gan, n_critic_warmup=2)  # WGAN: 2 critic updates in its warm-up, not 100
     # Without dropout: TensorFlow's stateless draws give other numbers inside an XLA cluster than outside it for
     # the same seed (tf.random.stateless_uniform, even with alg="philox", measured on the CPU), so the two forms
     # drop other units; WGAN-GP's interpolation weights differ the same way, so of its losses only those of the
     # generator's first step, before any D update reaches it, are compared.
-    plain_losses, plain_start, plain, model = train(config, photos, dropout=False)
-    xla_losses, xla_start, xla, _ = train(Config(width=8, gan=gan, n_critic_warmup=2, jit_compile=True), photos,
-                                          dropout=False)
+    plain_losses, plain_start, plain, model = train(config, sample_pairs, dropout=False)
+    xla_config = Config(width=8, gan=gan, n_critic_warmup=2, jit_compile=True)
+    xla_losses, xla_start, xla, _ = train(xla_config, sample_pairs, dropout=False)
     assert all(np.array_equal(a, b) for a, b in zip(plain_start, xla_start))
     # The same weights and photos: the losses differ only by the order of float32 sums (XLA's own convolutions
     # and fusions against oneDNN's). A sum of n terms in another order moves by about sqrt(n) * 2^-24 relative
@@ -73,12 +68,13 @@ def test_the_xla_compiled_iteration_trains_as_the_plain_one(gan, photos):
 
 
 @pytest.mark.parametrize("gan", OBJECTIVES)
-def test_every_objective_trains_under_mixed_float16_with_a_behaving_loss_scale(gan, photos):
-    losses, _, weights, model = train(Config(width=8, gan=gan, n_critic_warmup=2, precision="mixed_float16"), photos)
+def test_every_objective_trains_under_mixed_float16_with_a_behaving_loss_scale(gan, sample_pairs):
+    config = Config(width=8, gan=gan, n_critic_warmup=2, precision="mixed_float16")
+    losses, _, weights, model = train(config, sample_pairs)
     assert all(np.isfinite(values).all() for values in losses.values()), losses
     floats = [w for w in weights if w.dtype.kind == "f"]  # the others: the dropout seeds (int64)
     assert floats and all(w.dtype == np.float32 and np.isfinite(w).all() for w in floats)
-    assert model.generator(photos[0]).dtype == "float32"
+    assert model.generator(sample_pairs[0]).dtype == "float32"
     updates = {"d": sum(int(model.discriminator_steps(tf.constant(step, tf.int64))) for step in range(STEPS)),
                "g": STEPS * model.generator_steps}
     for name, optimizer in (("d", model.d_optimizer), ("g", model.g_optimizer)):

@@ -110,7 +110,7 @@ def run(config):
         try:
             return train(config, task, strategy, run_dir, split)
         except Exception as error:  # the writes not made through `storage`: logs, sample grids, config.json
-            if not storage.is_disk_full(error) or isinstance(error, storage.DiskFullError):
+            if not storage.is_disk_full(error):  # DiskFullError itself is not: it passes as it is
                 raise
             raise storage.full(f"to the run directory ({error})", run_dir, None, rundir.resume_hint(run_dir)) from None
 
