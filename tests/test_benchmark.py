@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tf_colorgan import benchmark, data, machine, networks, pix2pix_tutorial, training
-from tf_colorgan.config import Config
+from tf_colorgan.config import make_config
 
 
 def test_layer_flops_by_hand():
@@ -28,14 +28,14 @@ def test_layer_flops_by_hand():
 
 @pytest.mark.parametrize("gan, d_updates", [("lsgan", 1), ("wgan", 5)])
 def test_iteration_flops_counts_the_forward_and_backward_passes(gan, d_updates):
-    model = training.build_model(Config(gan=gan))
+    model = training.build_model(make_config(gan=gan))
     g_layers, d_layers = benchmark.layer_flops(model.generator), benchmark.layer_flops(model.discriminator)
     g, d = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
     d_update = g + 2 * d + 2 * d + 2 * (d - d_layers[0][1])  # G fwd; D fwd, weight grads, input grads (real, fake)
     g_update = g + g + (g - g_layers[0][1]) + d + d  # G fwd, weight and input grads; D fwd and input grads
     assert benchmark.iteration_flops(model, 4) == 4 * (d_updates * d_update + g_update)
-    assert 100e9 < benchmark.iteration_flops(training.build_model(Config(gan="gan")), 1) < 120e9
-    assert benchmark.iteration_flops(training.build_model(Config(gan="wgan_gp")), 4) is None
+    assert 100e9 < benchmark.iteration_flops(training.build_model(make_config(gan="gan")), 1) < 120e9
+    assert benchmark.iteration_flops(training.build_model(make_config(gan="wgan_gp")), 4) is None
 
 
 def test_the_tutorial_yardstick_has_the_tutorials_networks_set_to_colorization():
@@ -97,7 +97,7 @@ def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
     assert row["finite_losses"] and row["batches_per_iteration"] == 2 and row["width"] == 8
     assert row["images_per_second"] == pytest.approx(4 / row["seconds_per_iteration"])
     assert row["gflop_per_iteration"] == pytest.approx(
-        benchmark.iteration_flops(training.build_model(Config(gan="lsgan", width=8)), 2) / 1e9)
+        benchmark.iteration_flops(training.build_model(make_config(gan="lsgan", width=8)), 2) / 1e9)
     assert 0 < row["fraction_of_conv_peak"] < 1.5 and row["first_iteration_seconds"] > row["seconds_per_iteration"]
     assert row["peak_rss_mib"] > 100
     assert [p["threads"] for p in measured["pipeline"]] == sorted({1, os.cpu_count()})

@@ -12,7 +12,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tf_colorgan import data, evaluation, fid, networks, rundir
-from tf_colorgan.config import Config
+from tf_colorgan.config import make_config
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def runs(module_tmp_path):
     made = []
     for gan, l1, l2 in (("lsgan", 100.0, 0.0), ("wgan", 0.0, 1.0)):
         run = module_tmp_path / gan
-        config = Config(gan=gan, l1=l1, l2=l2, train_mode_inference=False, width=8)
+        config = make_config(gan=gan, l1=l1, l2=l2, train_mode_inference=False, width=8)
         rundir.config_path(run).parent.mkdir()
         rundir.config_path(run).write_text(config.to_json())
         generator = networks.unet_generator(train_mode_inference=False, width=config.width)

@@ -315,6 +315,8 @@ def test_load_or_make_split_writes_then_reads_back(tmp_path):
     rels = _write_photo_crops(folder, 27)
     run_dir = tmp_path / "runs" / "run1"  # does not exist yet
     split = data.load_or_make_split(run_dir, str(folder), seed=5)
+    assert not run_dir.exists()  # written by the trainer once it holds the run directory
+    data.save_split(run_dir, split)
     assert split == data.make_split(str(folder), seed=5)
     _check_partition(split, rels)
     path = run_dir / "split.json"

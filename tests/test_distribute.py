@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import config, data, distribute, figure5, losses, networks, tasks, training
+from tf_colorgan import config, data, distribute, figure5, networks, tasks, training
+from tf_colorgan.objectives import ebgan, wgan_gp
 
 
 @functools.cache
@@ -45,7 +46,7 @@ def train_in_process(run_config, strategy, steps):
         model = training.build_model(run_config)
     split = data.make_split(run_config.dataset, run_config.seed)
     losses = StepLosses()
-    task = tasks.of(run_config.task)
+    task = tasks.plugin(run_config.task)
     stream = lambda index, count: task.training_stream(  # noqa: E731
         run_config, data.share(split, index, count), model.batches_per_step, 0, None, run_config.batch_size // count)
     model.fit(distribute.distribute_steps(strategy, stream), steps_per_epoch=steps, verbose=0, callbacks=[losses])
@@ -119,9 +120,9 @@ def test_the_gradient_penalty_on_two_replicas_is_one_devices_on_the_global_batch
     # C(x) = sum(x^2) / 2 has gradient x_hat, so the penalty depends on every interpolation weight e.
     real, fake = tf.random.normal([4, 3, 3, 2], seed=1), tf.random.normal([4, 3, 3, 2], seed=2)
     critic = lambda x: tf.reduce_sum(tf.square(x), axis=[1, 2, 3]) / 2.0  # noqa: E731
-    expected = losses.gradient_penalty(critic, real, fake, [5, 6])
+    expected = wgan_gp.gradient_penalty(critic, real, fake, [5, 6])
     strategy = two_replicas()
-    found = strategy.run(tf.function(lambda r, f: losses.gradient_penalty(critic, r, f, [5, 6])),
+    found = strategy.run(tf.function(lambda r, f: wgan_gp.gradient_penalty(critic, r, f, [5, 6])),
                          args=(halves(strategy, real), halves(strategy, fake)))
     assert strategy.reduce(tf.distribute.ReduceOp.MEAN, found, axis=None).numpy() == pytest.approx(float(expected),
                                                                                                  rel=1e-6)
@@ -130,9 +131,9 @@ def test_the_gradient_penalty_on_two_replicas_is_one_devices_on_the_global_batch
 def test_ebgans_original_energy_on_two_replicas_is_one_devices_on_the_global_batch():
     # ||reconstruction - target||_F / B: one scalar for the global batch, on every replica.
     reconstruction, target = tf.random.normal([4, 3, 3, 2], seed=3), tf.random.normal([4, 3, 3, 2], seed=4)
-    expected = float(losses.ebgan_energy(reconstruction, target))
+    expected = float(ebgan.energy(reconstruction, target))
     strategy = two_replicas()
-    found = strategy.run(tf.function(losses.ebgan_energy), args=(halves(strategy, reconstruction),
+    found = strategy.run(tf.function(ebgan.energy), args=(halves(strategy, reconstruction),
                                                                   halves(strategy, target)))
     assert [float(part) for part in strategy.experimental_local_results(found)] == pytest.approx([expected] * 2,
                                                                                                   rel=1e-6)

@@ -194,10 +194,10 @@ def test_the_onnx_export_colours_real_photos_as_the_saved_model_does(tmp_path):
     import onnxruntime
 
     from tf_colorgan import rundir
-    from tf_colorgan.config import Config
+    from tf_colorgan.config import make_config
 
     run = tmp_path / "run"
-    config = Config(width=8)
+    config = make_config(width=8)
     run.mkdir()
     rundir.config_path(run).write_text(config.to_json())
     generator = networks.unet_generator(width=8)

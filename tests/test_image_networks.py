@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 
 from tf_colorgan import image_networks
-from tf_colorgan.image_networks import ARCHITECTURES, IMAGE_SHAPES
+from tf_colorgan.image_networks import ARCHITECTURES
+from tf_colorgan.tasks.generate import IMAGE_SHAPES
 
 Z_DIMS = {"mlp": 100, "dcgan": 100, "lsgan": 1024, "ebgan": 100, "wgan": 100}
 

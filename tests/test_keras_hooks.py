@@ -12,7 +12,7 @@ import keras
 import pytest
 
 HOOKS = [  # (owner, name, parameters, user in tf_colorgan)
-    (keras.Model, "_maybe_symbolic_build", ["self", "iterator", "data_batch"], "gans.AdversarialModel"),
+    (keras.Model, "_maybe_symbolic_build", ["self", "iterator", "data_batch"], "objectives.base.AdversarialModel"),
     (keras.layers.BatchNormalization, "_moments", ["self", "inputs", "mask"], "networks.TrainModeBatchNorm"),
     (keras.optimizers.Optimizer, "_get_variable_index", ["self", "variable"], "optimizers.Adam/RMSprop"),
     (keras.optimizers.Optimizer, "add_optimizer_variables", ["self", "trainable_variables", "name", "initializer"],
@@ -42,4 +42,4 @@ def test_private_state_read_by_the_package_exists():
     norm = keras.layers.BatchNormalization()
     norm.build((None, 4, 4, 3))
     assert norm._reduction_axes == [0, 1, 2], "networks.TrainModeBatchNorm reduces over BatchNorm's axes"
-    assert keras.Model()._distribute_strategy is None, "gans.AdversarialModel tells the default strategy by it"
+    assert keras.Model()._distribute_strategy is None, "objectives.base.AdversarialModel tells the default strategy by it"

@@ -36,30 +36,34 @@ import time
 
 from absl import app, flags
 
-from tf_colorgan.config import OBJECTIVES
+from tf_colorgan import objectives
 
 TUTORIAL = "pix2pix_tutorial"  # the TensorFlow pix2pix tutorial's step (`tf_colorgan.pix2pix_tutorial`), a yardstick
 AGREEMENT_LOSSES = ("d_loss", "g_adversarial", "g_l1")
 MEASURED_STEP = 11  # past WGAN's 10 warm-up iterations, not a multiple of 500: 5 critic updates + 1
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("variants", [*OBJECTIVES, TUTORIAL], "Colorization objectives to time, and the TF tutorial's "
-                  "pix2pix step as a yardstick of FLOP efficiency.")
-flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GPU).")
-flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
-flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
-                  "--jit_compile rows: auto = both on a GPU, off on a CPU (XLA's CPU convolutions were measured "
-                  "about 10x slower than oneDNN's: 7.9 s vs 0.8 s per GAN iteration at batch 1).")
-flags.DEFINE_integer("size", 256, "Training image size.")
-flags.DEFINE_integer("width", 64, "Filters of the first layer of the package's networks (64, the original's; the "
-                     "tests time narrow ones). The tutorial's networks keep their own.")
-flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one warm-up iteration).")
-flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
-flags.DEFINE_list("export_sizes", ["256x256", "4000x3000"], "WIDTHxHEIGHT photos timed through the export.")
-flags.DEFINE_integer("agreement_steps", 0, "Train float32 and mixed_bfloat16 this many steps and compare (0: skip).")
-flags.DEFINE_integer("profile", 0, "Instead of timing, trace this many iterations of each training row with "
-                     "tf.profiler and print where their time goes (`tf_colorgan.step_profile`; 0: time).")
-flags.DEFINE_string("out", None, "Write the JSON here too.")
+
+
+def define_flags():
+    """Declares this script's flags (when it runs, not when it is imported)."""
+    flags.DEFINE_list("variants", [*objectives.names(), TUTORIAL], "Colorization objectives to time, and the TF tutorial's "
+                      "pix2pix step as a yardstick of FLOP efficiency.")
+    flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GPU).")
+    flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
+    flags.DEFINE_enum("jit", "auto", ["auto", "off", "on", "both"],
+                      "--jit_compile rows: auto = both on a GPU, off on a CPU (XLA's CPU convolutions were measured "
+                      "about 10x slower than oneDNN's: 7.9 s vs 0.8 s per GAN iteration at batch 1).")
+    flags.DEFINE_integer("size", 256, "Training image size.")
+    flags.DEFINE_integer("width", 64, "Filters of the first layer of the package's networks (64, the original's; the "
+                         "tests time narrow ones). The tutorial's networks keep their own.")
+    flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one warm-up iteration).")
+    flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
+    flags.DEFINE_list("export_sizes", ["256x256", "4000x3000"], "WIDTHxHEIGHT photos timed through the export.")
+    flags.DEFINE_integer("agreement_steps", 0, "Train float32 and mixed_bfloat16 this many steps and compare (0: skip).")
+    flags.DEFINE_integer("profile", 0, "Instead of timing, trace this many iterations of each training row with "
+                         "tf.profiler and print where their time goes (`tf_colorgan.step_profile`; 0: time).")
+    flags.DEFINE_string("out", None, "Write the JSON here too.")
 
 
 def layer_flops(model):
@@ -85,7 +89,7 @@ def layer_flops(model):
 
 
 def iteration_flops(model, batch_size, step=MEASURED_STEP):
-    """FLOPs of one training iteration of a colorization `gans.AdversarialModel` at `step` or of the tutorial's
+    """FLOPs of one training iteration of a colorization model (`objectives.base.AdversarialModel`) at `step` or of the tutorial's
     `pix2pix_tutorial.Pix2Pix`, or None for WGAN-GP (its second-order penalty is not counted).
 
     With F the forward FLOPs of a network per example and F_1 those of its first layer (whose input needs no
@@ -99,10 +103,11 @@ def iteration_flops(model, batch_size, step=MEASURED_STEP):
     """
     import tensorflow as tf
 
-    from tf_colorgan import gans, pix2pix_tutorial
+    from tf_colorgan import pix2pix_tutorial
+    from tf_colorgan.objectives.base import AdversarialModel
 
-    if isinstance(model, gans.WGANGP):
-        return None
+    if isinstance(model, AdversarialModel) and type(model).discriminator_loss is not AdversarialModel.discriminator_loss:
+        return None  # an objective adding terms to D's loss (WGAN-GP's gradient penalty): not in the count
     g_layers, d_layers = layer_flops(model.generator), layer_flops(model.discriminator)
     g_total, d_total = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
     if isinstance(model, pix2pix_tutorial.Pix2Pix):
@@ -393,9 +398,9 @@ def main(argv):
     gpu = bool(tf.config.list_physical_devices("GPU"))
     batch_sizes = [int(b) for b in FLAGS.batch_sizes or (["1", "4", "16"] if gpu else ["1", "4"])]
     precisions = FLAGS.precisions or ["float32", "mixed_bfloat16"] + (["mixed_float16"] if gpu else [])
-    unknown = sorted(set(FLAGS.variants) - {*OBJECTIVES, TUTORIAL})
+    unknown = sorted(set(FLAGS.variants) - {*objectives.names(), TUTORIAL})
     if unknown:
-        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {[*OBJECTIVES, TUTORIAL]}.")
+        raise app.UsageError(f"Invalid `variants`: {unknown}. Expected some of {[*objectives.names(), TUTORIAL]}.")
     jit = {"auto": [False, True] if gpu else [False], "off": [False], "on": [True], "both": [False, True]}[FLAGS.jit]
     if FLAGS.profile:
         result = profiles(FLAGS.variants, batch_sizes, precisions, FLAGS.size, FLAGS.width, FLAGS.profile)
@@ -409,4 +414,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -23,11 +23,15 @@ from absl import app, flags
 TILE_WIDTH, TILE_HEIGHT = 178, 218  # CelebA's img_align_celeba
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("photos", "data/photos/train", "Folder of real photos the tiles are cut from.")
-flags.DEFINE_string("folder", "/tmp/tf_colorgan_tiles", "Where the tiles are (built when short of --count).")
-flags.DEFINE_integer("count", 200_000, "Tiles in the folder.")
-flags.DEFINE_list("train_flags", ["--image_every=1000", "--sample_count=1"], "Extra flags of the timed train.py.")
-flags.DEFINE_string("out", None, "Write the JSON here too.")
+
+
+def define_flags():
+    """Declares this script's flags (when it runs, not when it is imported)."""
+    flags.DEFINE_string("photos", "data/photos/train", "Folder of real photos the tiles are cut from.")
+    flags.DEFINE_string("folder", "/tmp/tf_colorgan_tiles", "Where the tiles are (built when short of --count).")
+    flags.DEFINE_integer("count", 200_000, "Tiles in the folder.")
+    flags.DEFINE_list("train_flags", ["--image_every=1000", "--sample_count=1"], "Extra flags of the timed train.py.")
+    flags.DEFINE_string("out", None, "Write the JSON here too.")
 
 
 def build_tiles(photos, folder, count):
@@ -99,4 +103,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

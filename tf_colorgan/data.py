@@ -32,7 +32,7 @@ import tensorflow as tf
 from absl import logging
 
 from tf_colorgan import color, digits, rundir
-from tf_colorgan.config import ConfigError
+from tf_colorgan.settings import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 SAMPLE_DIR = pathlib.Path(__file__).resolve().parent / "sample"  # package data: installed with the package
@@ -234,14 +234,20 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
 
 
 def load_or_make_split(run_dir, dataset, seed, data_dir=None, colour_only=False):
-    """The run's split: read from `run_dir/split.json`, or made with `make_split` and written there."""
+    """The run's split: read from `run_dir/split.json`, or made with `make_split` (nothing is written: the
+    trainer writes it with `save_split` once it holds the run directory)."""
     path = rundir.split_path(run_dir)
     if path.exists():
         return json.loads(path.read_text())
-    split = make_split(dataset, seed, data_dir, colour_only)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(split))
-    return split
+    return make_split(dataset, seed, data_dir, colour_only)
+
+
+def save_split(run_dir, split):
+    """Writes `split` to `run_dir/split.json` unless the run has one already."""
+    path = rundir.split_path(run_dir)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(split))
 
 
 def tfds_builder(name, data_dir=None):

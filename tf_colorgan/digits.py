@@ -20,7 +20,7 @@ import pathlib
 import numpy as np
 from absl import logging
 
-from tf_colorgan.config import ConfigError
+from tf_colorgan.settings import ConfigError
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 IMAGES_MAGIC = 2051

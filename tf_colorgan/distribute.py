@@ -29,7 +29,7 @@ import pathlib
 import tensorflow as tf
 
 from tf_colorgan import rundir
-from tf_colorgan.config import ConfigError
+from tf_colorgan.settings import ConfigError
 
 
 def make_strategy(name):

@@ -22,9 +22,11 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import (callbacks, classifier_distance, color, data, digits, export, fid, gans, metrics, networks,
+from tf_colorgan import (callbacks, classifier_distance, color, data, digits, export, fid, metrics, networks,
                          rundir, tasks)
-from tf_colorgan.config import ConfigError
+from tf_colorgan.settings import ConfigError
+from tf_colorgan.tasks.generate import z_sampling
+from tf_colorgan.tasks.generate.problem import sample_z
 
 CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"
 GRAY = "Gray (ab = 0)"  # the label of the gray baseline (ab = 0) in every comparison
@@ -70,7 +72,7 @@ def evaluate(run_dir, count=None, batch_size=4):
 def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
     """Frechet classifier distance and classifier score of `count` generated samples.
 
-    Samples come from z of `config.z_sampling` (seed `config.seed`, stream 1), generated 500 at a time (BatchNorm
+    Samples come from z of `z_sampling(config)` (seed `config.seed`, stream 1), generated 500 at a time (BatchNorm
     runs on batch statistics), converted to grayscale and AREA-resized to the dataset's own size when they
     differ. The real side is the first `count` images of the dataset's test split.
 
@@ -89,7 +91,7 @@ def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
                          f"distance. Received: dataset={config.dataset!r}")
     classifier, accuracy = classifier_distance.load_or_train_classifier(config.dataset, cache_dir, config.data_dir)
     real, _ = digits.load_grayscale(config.dataset, config.data_dir, "test")
-    z = gans.sample_z(config.z_sampling, [count, config.z_dim], tf.constant([config.seed, 1]))
+    z = sample_z(z_sampling(config), [count, config.z_dim], tf.constant([config.seed, 1]))
     samples = tf.concat([generate(z[i:i + 500]) for i in range(0, count, 500)], axis=0)
     if samples.shape[-1] == 3:
         samples = tf.image.rgb_to_grayscale(samples)
@@ -153,7 +155,7 @@ def colourfulness_both(image):
 def trained_generator(run_dir):
     """(config, generator) of a colorization run, the generator restored from the run's latest checkpoint."""
     config = rundir.read_config(run_dir)
-    generator = tasks.of("colorize").generator(config)  # not imported at the top: colorize imports this module
+    generator = tasks.plugin(config.task).generator(config)  # not imported at the top: it imports this module
     latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run_dir)))
     if not latest:
         raise FileNotFoundError(f"No checkpoint in '{rundir.checkpoints(run_dir)}': expected a run trained by "

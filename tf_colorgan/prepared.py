@@ -26,7 +26,7 @@ import tensorflow as tf
 from absl import logging
 
 from tf_colorgan import data, storage
-from tf_colorgan.config import ConfigError
+from tf_colorgan.settings import ConfigError
 
 ROOT = pathlib.Path(os.environ.get("TF_COLORGAN_PREPARED", "~/.cache/tf_colorgan/prepared")).expanduser()
 INDEX = "index.json"  # {"skipped": {item: why}}, written last: the form is complete

@@ -33,7 +33,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, rundir, storage, study, training
+from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, objectives, rundir, storage, study, training
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
 
 CONFIGURATIONS = study.CONFIGURATIONS
@@ -132,7 +132,8 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
         command: the command line, recorded with each training segment.
         seed: every run's seed; a seed other than 0 names its runs and records `<name>_seed<seed>`.
         grid: the held-out photos (file names) drawn in Figure 6 (None: all of them).
-        **settings: any other `Config` setting for every run (e.g. n_critic_warmup, precision).
+        **settings: any other `Config` setting for every run (an objective's, e.g. n_critic_warmup, for the
+            runs of the objectives that have it), e.g. precision.
     """
     if figure not in (6, 7):
         raise ConfigError(f"Invalid value for argument `figure`. Expected 6 or 7. Received: figure={figure}")
@@ -148,7 +149,8 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
     configs = {}
     for name in names:  # every setting is checked before the first run trains
         gan, l1, l2, lr = CONFIGURATIONS[name]
-        config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, seed=seed, **settings)
+        config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, seed=seed,
+                             **objectives.settings_for(gan, settings))
         configs[study.record_name(name, seed)] = dataclasses.replace(
             config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
     folders = {"figure6": heldout or dataset} if figure == 6 else {}

@@ -25,7 +25,9 @@ import os
 import pathlib
 import socket
 
-from tf_colorgan.config import Config, ConfigError
+from tf_colorgan import objectives
+from tf_colorgan.config import Config
+from tf_colorgan.settings import ConfigError
 
 STEP = "step"  # the checkpoint's key of the global step
 
@@ -35,8 +37,18 @@ def config_path(run_dir):
 
 
 def read_config(run_dir):
-    """The run's `Config` (FileNotFoundError when `run_dir` holds no run, `ConfigError` for unknown settings)."""
-    return Config.from_json(config_path(run_dir).read_text())
+    """The run's `Config` (FileNotFoundError when `run_dir` holds no run, `ConfigError` for a setting no
+    objective or task has: the settings of some objective are allowed, as an older config.json holds every
+    objective's)."""
+    config = Config.from_json(config_path(run_dir).read_text())
+    known = {name for objective in objectives.names() for name in objectives.get(objective).Settings.names()}
+    unknown = sorted(set(config.objective_settings) - known)
+    if unknown:
+        raise ConfigError(f"Invalid config.json: unknown setting(s) {unknown}. Expected the settings of "
+                          f"tf_colorgan.config.Config, its task's and its objective's (--checkpoint_every is now "
+                          f"--save_every). Received: "
+                          f"{', '.join(f'{name}={config.objective_settings[name]!r}' for name in unknown)}")
+    return config
 
 
 def split_path(run_dir):
@@ -123,7 +135,7 @@ def check_settings(config, run_dir):
         previous = read_config(run_dir)
         changed = config.differences(previous)
         if changed:
-            details = ", ".join(f"{name}={getattr(config, name)!r} (run: {getattr(previous, name)!r})"
+            details = ", ".join(f"{name}={config.flat().get(name)!r} (run: {previous.flat().get(name)!r})"
                                 for name in changed)
             raise ConfigError(f"Invalid `run_dir`: '{run_dir}' holds a run with other settings: {details}. "
                              "Expected the same settings to resume it (only --steps/--epochs/--strategy/--precision/"

@@ -36,7 +36,7 @@ from absl import app, flags
 from PIL import Image
 
 from tf_colorgan import evaluation, figure5, metrics, report
-from tf_colorgan.config import ConfigError
+from tf_colorgan.settings import ConfigError
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)

@@ -9,8 +9,8 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, distribute, gans, machine, networks, optimizers, rundir, storage, tasks
-from tf_colorgan.config import ConfigError
+from tf_colorgan import callbacks, data, distribute, machine, networks, objectives, rundir, storage, tasks
+from tf_colorgan.settings import ConfigError
 
 
 def build_networks(config):
@@ -19,46 +19,29 @@ def build_networks(config):
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
     try:
-        return tasks.of(config.task).build_networks(config)
+        return tasks.plugin(config.task).build_networks(config, objectives.get(config.gan))
     finally:
         keras.config.set_dtype_policy(previous_policy)
 
 
-def objective_options(config):
-    """Keyword arguments of the objective's model class (`gans.VARIANTS[config.gan]`), the task's included."""
-    textbook = config.textbook
-    return {
-        "gan": {"textbook": "gan" in textbook, "epsilon": config.gan_epsilon},
-        "lsgan": {},  # the sigmoid (colorization) and the batch mean (LSUN) are the task's
-        "ebgan": {"margin": config.margin, "hinge": config.ebgan_hinge, "energy_textbook": "ebgan" in textbook,
-                  "pullaway": config.pullaway, "pullaway_textbook": not config.pullaway_original},
-        "wgan": {"n_critic": config.n_critic, "n_critic_warmup": config.n_critic_warmup,
-                 "warmup_steps": config.warmup_steps, "clip": config.clip, "textbook": "wgan" in textbook},
-        "wgan_gp": {"n_critic": config.n_critic, "gp_weight": config.gp_weight, "seed": config.seed},
-    }[config.gan] | tasks.of(config.task).objective_options(config)
-
-
 def build_model(config):
-    """The compiled adversarial model of `config`: networks, task, objective and optimizers."""
+    """The compiled adversarial model of `config`: networks, problem, objective and optimizers."""
+    objective = objectives.get(config.gan)
     generator, discriminator = build_networks(config)
-    model = gans.VARIANTS[config.gan](
-        generator, discriminator, tasks.of(config.task).make_task(config), gan_weight=config.gan_weight,
-        generator_steps=config.generator_steps, extra_generator_step_below=config.extra_generator_step_below,
-        **objective_options(config))
+    model = objective(
+        generator, discriminator, tasks.plugin(config.task).problem(config),
+        settings=objective.Settings.of(config.objective_settings, f"--gan={config.gan}"),
+        textbook=config.objective_textbook, gan_weight=config.gan_weight, generator_steps=config.generator_steps,
+        extra_generator_step_below=config.extra_generator_step_below, seed=config.seed)
     model.compile(d_optimizer=make_optimizer(config), g_optimizer=make_optimizer(config),
                   jit_compile=config.jit_compile)
     return model
 
 
 def make_optimizer(config):
-    """TF1's RMSProp(lr, rho 0.9, epsilon 1e-10, mean square from 1) for WGAN, otherwise Adam(lr, beta1, 0.999 or
-    0.9 for WGAN-GP, epsilon 1e-8 as TF1), both on TF's fused kernels (`tf_colorgan.optimizers`); wrapped for
-    loss scaling under mixed_float16."""
-    if config.gan == "wgan":
-        optimizer = optimizers.RMSprop(config.lr, rho=0.9, momentum=0.0, epsilon=1e-10)
-    else:
-        beta2 = 0.9 if config.gan == "wgan_gp" else 0.999
-        optimizer = optimizers.Adam(config.lr, beta_1=config.beta1, beta_2=beta2, epsilon=1e-8)
+    """The objective's optimizer (`AdversarialModel.optimizer`: TF1's Adam or RMSProp on TF's fused kernels),
+    wrapped for loss scaling under mixed_float16."""
+    optimizer = objectives.get(config.gan).optimizer(config.lr, config.beta1)
     if config.precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
@@ -88,7 +71,7 @@ def run(config):
     """Trains (or resumes) the run of `config` to its total step count and exports its generator.
 
     Returns:
-        The trained `gans.AdversarialModel`.
+        The trained model (an `objectives.base.AdversarialModel`).
     """
     strategy = distribute.make_strategy(config.strategy)
     distribute.check_batch_size(config.batch_size, strategy)
@@ -104,11 +87,12 @@ def run(config):
             logging.warning("%s", slow)
     run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
     rundir.check_settings(config, run_dir)
-    task = tasks.of(config.task)
+    task = tasks.get(config.task)
     split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir, task.COLOUR_ONLY)
     with rundir.held(run_dir):  # after the checks that write nothing: a refused run leaves no trace
         try:
-            return train(config, task, strategy, run_dir, split)
+            data.save_split(run_dir, split)
+            return train(config, tasks.plugin(config.task), strategy, run_dir, split)
         except Exception as error:  # the writes not made through `storage`: logs, sample grids, config.json
             if not storage.is_disk_full(error):  # DiskFullError itself is not: it passes as it is
                 raise
