@@ -11,26 +11,7 @@ could not be written, and the checkpoint a rerun resumes from), 2 a bad flag or 
 nothing written).
 """
 
-import sys
-
-from absl import app, logging
-
-from tf_colorgan import callbacks, flags, storage, training
-from tf_colorgan.config import ConfigError
-
-
-def main(argv):
-    if len(argv) > 1:
-        flags.usage_error(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a --flag)")
-    try:
-        training.run(flags.config_from_flags())
-    except ConfigError as error:
-        flags.usage_error(str(error))
-    except (callbacks.NonFiniteLossError, storage.DiskFullError) as error:
-        logging.error("%s", error)
-        sys.exit(1)
-
+from tf_colorgan import scripts
 
 if __name__ == "__main__":
-    flags.define_flags()
-    app.run(main, flags_parser=flags.parse_flags)
+    scripts.train()  # the process settings, then tf_colorgan.training.cli

@@ -39,11 +39,10 @@ import pathlib
 import sys
 
 import numpy as np
-import scipy.fft
-from PIL import Image
-
 import photo_sources
+import scipy.fft
 from photo_sources import EXCLUDED, HELDOUT, TRAIN
+from PIL import Image
 
 TILE = 256
 SCALES = {"small": (256, 512, 1024, 1536), "large": (256, 512)}  # large: higher scales would make the 21

@@ -12,11 +12,17 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-import tf_colorgan  # noqa: F401 (before TensorFlow, out of isort order: it turns oneDNN on, as for users)
-import tensorflow as tf
+from tf_colorgan import runtime
 
-from tf_colorgan import digits, machine
+runtime.apply()  # before TensorFlow starts, as the entry points do for users
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tf_colorgan import machine  # noqa: E402
+from tf_colorgan.data import digits, sources  # noqa: E402
+from tf_colorgan.tasks.colorize import lab_stream  # noqa: E402
+from tf_colorgan.tasks.generate import classifier_distance  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -40,9 +46,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def sample_pairs():
     """Real (L', ab') of two sample photos at 256 x 256: [2, 256, 256, 1] and [2, 256, 256, 2]."""
-    from tf_colorgan import data
 
-    return data.eval_pairs(data.make_split("sample", seed=0), 256, 2)
+    return lab_stream.eval_pairs(sources.make_split("sample", seed=0), 256, 2)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,6 @@ def digits_classifiers(tmp_path_factory):
     """(cache root, trained model): a classifier cache (`classifier_distance.load_or_train_classifier`) holding the
     8x8 digits' classifier, trained here once for the session's tests that measure the Frechet classifier
     distance, and the model that training returned."""
-    from tf_colorgan import classifier_distance
 
     root = tmp_path_factory.mktemp("classifiers")
     model, _ = classifier_distance.load_or_train_classifier("digits", root)

@@ -12,10 +12,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_colorgan import data, export, networks
 from tf_colorgan.config import ConfigError
+from tf_colorgan.data import sources
+from tf_colorgan.networks import pix2pix
+from tf_colorgan.tasks.colorize import export, lab_stream
 
-SAMPLE = pathlib.Path(data.SAMPLE_DIR)
+SAMPLE = pathlib.Path(sources.SAMPLE_DIR)
 
 
 def photo(name="chelsea.jpg", size=None):
@@ -57,16 +59,16 @@ def messy_folder(tmp_path_factory):
 def test_unusable_files_are_skipped_when_met_counted_logged_and_listed_and_the_rest_train(messy_folder, tmp_path,
                                                                                         caplog):
     folder, skipped, used = messy_folder
-    split = data.make_split(str(folder), seed=0, colour_only=True)
+    split = sources.make_split(str(folder), seed=0, colour_only=True)
     # Split by the file names: only animated.gif, the first file and usable, was decoded.
     assert split["skipped"] == {} and split["colour_only"]
     assert sorted(split["train"] + split["test"]) == sorted(used + list(skipped))
     split_file = tmp_path / "split.json"
     split_file.write_text(json.dumps(split))
-    skips = data.Skips(folder, split_file)
+    skips = sources.Skips(folder, split_file)
     every_file = {**split, "train": split["train"] + split["test"]}
     with caplog.at_level(logging.WARNING):
-        batches = data.training_batches(every_file, 256, 7, lambda step: 1, cache_bytes=0, on_skip=skips.add)
+        batches = lab_stream.training_batches(every_file, 256, 7, lambda step: 1, cache_bytes=0, on_skip=skips.add)
         l_channel, ab = next(iter(batches))  # 7 usable of 12 files: the batch is the whole first pass
     assert l_channel.shape == (1, 7, 256, 256, 1) and ab.shape == (1, 7, 256, 256, 2)
     assert np.isfinite(l_channel.numpy()).all() and np.isfinite(ab.numpy()).all()
@@ -81,14 +83,14 @@ def test_making_the_split_decodes_only_up_to_the_first_usable_file(tmp_path):
     photo("coffee.jpg").convert("L").save(tmp_path / "b_gray.jpg")
     shutil.copy(SAMPLE / "coffee.jpg", tmp_path / "c_good.jpg")
     (tmp_path / "d_empty.jpg").write_bytes(b"")  # after the first usable file: left for training to meet
-    split = data.make_split(str(tmp_path), seed=0, colour_only=True)
+    split = sources.make_split(str(tmp_path), seed=0, colour_only=True)
     assert split["skipped"] == {"a_empty.jpg": "empty file", "b_gray.jpg": "grayscale"}
     assert sorted(split["train"] + split["test"]) == ["c_good.jpg", "d_empty.jpg"]
 
 
 def test_unusual_files_decode_to_what_they_show(messy_folder):
     folder, _, _ = messy_folder
-    decode = lambda name: data.decode_rgb(tf.io.read_file(str(folder / name))).numpy()  # noqa: E731
+    decode = lambda name: sources.decode_rgb(tf.io.read_file(str(folder / name))).numpy()  # noqa: E731
     deep = decode("deep16.png")
     np.testing.assert_allclose(deep, np.asarray(photo(size=(40, 30)), np.float32) / 255, atol=1 / 255 + 1e-6)
     cmyk = decode("cmyk.jpg")  # CMYK converted back to RGB: close to the photo (JPEG loses a little)
@@ -101,7 +103,7 @@ def test_unusual_files_decode_to_what_they_show(messy_folder):
 
 def test_a_grayscale_photo_is_kept_where_colour_is_not_needed(messy_folder):
     folder, skipped, used = messy_folder
-    split = data.make_split(str(folder), seed=0)  # e.g. image generation, or photos to colorize
+    split = sources.make_split(str(folder), seed=0)  # e.g. image generation, or photos to colorize
     assert "sub/gray.jpg" in split["train"] + split["test"] and "sub/gray.jpg" not in split["skipped"]
 
 
@@ -110,13 +112,13 @@ def test_a_folder_without_a_usable_image_is_one_clear_error(tmp_path):
     (tmp_path / "readme.png").write_text("hello")
     with pytest.raises(ConfigError, match=r"no usable image under .* Received: 2 file\(s\), all skipped: "
                                           r"1 empty file, 1 not an image\."):
-        data.make_split(str(tmp_path), seed=0)
+        sources.make_split(str(tmp_path), seed=0)
 
 
 @pytest.fixture(scope="module")
 def colorizer_export(module_tmp_path):
     path = module_tmp_path / "colorizer"
-    export.export_colorizer(networks.unet_generator(256), 256, path)
+    export.export_colorizer(pix2pix.unet_generator(256), 256, path)
     return tf.saved_model.load(str(path)).signatures["serving_default"]
 
 

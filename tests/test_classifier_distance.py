@@ -1,4 +1,5 @@
-"""Tests for tf_colorgan.classifier_distance (Frechet classifier distance, classifier score, the classifier).
+"""Tests for tf_colorgan.tasks.generate.classifier_distance (Frechet classifier distance, classifier score, the
+classifier).
 
 Hand-computed Gaussian cases for the distance and the score; real data for the classifier: a CNN trained once per
 module on the first 20,000 Fashion-MNIST training images (Debian package `dataset-fashion-mnist`) for 2 epochs,
@@ -11,8 +12,8 @@ import pathlib
 import numpy as np
 import pytest
 
-from tf_colorgan import classifier_distance as cd
-from tf_colorgan import digits
+from tf_colorgan.data import digits
+from tf_colorgan.tasks.generate import classifier_distance
 
 TRAIN_COUNT = 20_000
 requires_fashion_mnist = pytest.mark.skipif(
@@ -30,29 +31,29 @@ def _whitened(count, dim, seed):
 
 def test_frechet_distance_identical_is_zero():
     a = np.random.default_rng(0).normal(size=(500, 6)) @ np.random.default_rng(1).normal(size=(6, 6))
-    assert cd.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    assert classifier_distance.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
 
 
 def test_frechet_distance_shifted_1d():
     z = _whitened(1000, 1, seed=2)  # N(0, 1) vs N(3, 1): 3^2 + (1 + 1 - 2 * 1) = 9.
-    assert cd.frechet_distance(z, z + 3.0) == pytest.approx(9.0, rel=1e-10)
+    assert classifier_distance.frechet_distance(z, z + 3.0) == pytest.approx(9.0, rel=1e-10)
 
 
 def test_frechet_distance_diagonal_covariances():
     z = _whitened(1000, 2, seed=3)  # diag(1, 4) vs diag(4, 1): 5 + 5 - 2 * Tr(diag(2, 2)) = (1 - 2)^2 + (2 - 1)^2.
-    assert cd.frechet_distance(z * [1.0, 2.0], z * [2.0, 1.0]) == pytest.approx(2.0, rel=1e-10)
+    assert classifier_distance.frechet_distance(z * [1.0, 2.0], z * [2.0, 1.0]) == pytest.approx(2.0, rel=1e-10)
 
 
 def test_frechet_distance_numpy_fallback_matches_scipy(monkeypatch):
     rng = np.random.default_rng(4)
     a = rng.normal(size=(300, 8)) @ rng.normal(size=(8, 8))
     b = np.maximum(rng.normal(size=(300, 8)) @ rng.normal(size=(8, 8)) + 1.0, 0.0)  # ReLU-like, correlated.
-    with_scipy = cd.frechet_distance(a, b)
-    monkeypatch.setattr(cd, "scipy_linalg", None)
-    assert cd.frechet_distance(a, b) == pytest.approx(with_scipy, rel=1e-8)
+    with_scipy = classifier_distance.frechet_distance(a, b)
+    monkeypatch.setattr(classifier_distance, "scipy_linalg", None)
+    assert classifier_distance.frechet_distance(a, b) == pytest.approx(with_scipy, rel=1e-8)
     sigma_a, sigma_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     expected = np.sum(np.sqrt(np.linalg.eigvals(sigma_a @ sigma_b).real))
-    assert cd.trace_sqrt_product_symmetric(sigma_a, sigma_b) == pytest.approx(expected, rel=1e-8)
+    assert classifier_distance.trace_sqrt_product_symmetric(sigma_a, sigma_b) == pytest.approx(expected, rel=1e-8)
 
 
 def test_frechet_distance_with_fewer_samples_than_features_matches_the_covariance_form():
@@ -64,25 +65,25 @@ def test_frechet_distance_with_fewer_samples_than_features_matches_the_covarianc
     a, b = rng.normal(size=(5, 50)) * 2.0 + 1.0, rng.normal(size=(7, 50)) @ rng.normal(size=(50, 50)) * 0.3
     sigma_a, sigma_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     expected = (np.sum((a.mean(axis=0) - b.mean(axis=0)) ** 2) + np.trace(sigma_a) + np.trace(sigma_b)
-                - 2.0 * cd.trace_sqrt_product_symmetric(sigma_a, sigma_b))
-    assert cd.frechet_distance(a, b) == pytest.approx(expected, rel=1e-5)
-    assert cd.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9 * np.trace(sigma_a))
+                - 2.0 * classifier_distance.trace_sqrt_product_symmetric(sigma_a, sigma_b))
+    assert classifier_distance.frechet_distance(a, b) == pytest.approx(expected, rel=1e-5)
+    assert classifier_distance.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9 * np.trace(sigma_a))
 
 
 @pytest.mark.parametrize("a_shape, b_shape", [((10,), (10, 2)), ((1, 2), (10, 2)), ((10, 2), (10, 3))])
 def test_frechet_distance_rejects_bad_shapes(a_shape, b_shape):
     with pytest.raises(ValueError, match="Invalid value for argument `features_"):
-        cd.frechet_distance(np.zeros(a_shape), np.zeros(b_shape))
+        classifier_distance.frechet_distance(np.zeros(a_shape), np.zeros(b_shape))
 
 
 def test_classifier_score_hand_cases():
     one_hot_uniform = np.tile(50.0 * np.eye(10), (3, 1))  # p(y|x) one-hot, p(y) uniform: exp(log 10).
-    assert cd.classifier_score(one_hot_uniform) == pytest.approx(10.0, rel=1e-9)
+    assert classifier_distance.classifier_score(one_hot_uniform) == pytest.approx(10.0, rel=1e-9)
     identical = np.tile(np.random.default_rng(5).normal(size=(1, 10)), (7, 1))  # p(y|x) = p(y): exp(0).
-    assert cd.classifier_score(identical) == pytest.approx(1.0, abs=1e-12)
-    assert 1.0 < cd.classifier_score(np.random.default_rng(6).normal(size=(100, 10))) < 10.0
+    assert classifier_distance.classifier_score(identical) == pytest.approx(1.0, abs=1e-12)
+    assert 1.0 < classifier_distance.classifier_score(np.random.default_rng(6).normal(size=(100, 10))) < 10.0
     with pytest.raises(ValueError, match="Invalid value for argument `logits`"):
-        cd.classifier_score(np.full((2, 10), np.inf))
+        classifier_distance.classifier_score(np.full((2, 10), np.inf))
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,8 @@ def fashion():
     """(classifier trained on 20,000 training images for 2 epochs, its test accuracy, test images, test labels)."""
     train_images, train_labels = digits.load_fashion_mnist(split="train")
     test_images, test_labels = digits.load_fashion_mnist(split="test")
-    model, accuracy = cd.train_classifier(train_images[:TRAIN_COUNT], train_labels[:TRAIN_COUNT], test_images,
+    model, accuracy = classifier_distance.train_classifier(train_images[:TRAIN_COUNT], train_labels[:TRAIN_COUNT],
+                                                           test_images,
                                           test_labels, epochs=2, seed=0)
     return model, accuracy, test_images, test_labels
 
@@ -99,18 +101,18 @@ def fashion():
 def test_classifier_accuracy(fashion):
     model, accuracy, test_images, test_labels = fashion
     assert accuracy >= 0.85
-    assert cd.accuracy(model, test_images, test_labels) == accuracy
+    assert classifier_distance.accuracy(model, test_images, test_labels) == accuracy
 
 
 @requires_fashion_mnist
 def test_features_and_logits_accept_both_formats(fashion):
     model, _, test_images, _ = fashion
-    uint8_features = cd.features(model, test_images[:50])
-    assert uint8_features.shape == (50, cd.FEATURE_DIM) and uint8_features.dtype == np.float64
+    uint8_features = classifier_distance.features(model, test_images[:50])
+    assert uint8_features.shape == (50, classifier_distance.FEATURE_DIM) and uint8_features.dtype == np.float64
     assert uint8_features.min() >= 0.0
-    float_features = cd.features(model, test_images[:50, :, :, None] / 255.0)
+    float_features = classifier_distance.features(model, test_images[:50, :, :, None] / 255.0)
     np.testing.assert_allclose(float_features, uint8_features, rtol=1e-5, atol=1e-5)
-    assert cd.logits(model, test_images[:50]).shape == (50, cd.NUM_CLASSES)
+    assert classifier_distance.logits(model, test_images[:50]).shape == (50, classifier_distance.NUM_CLASSES)
 
 
 @requires_fashion_mnist
@@ -120,20 +122,20 @@ def test_features_and_logits_accept_both_formats(fashion):
                                            (np.zeros((2, 28, 28), np.int32), "dtype")])
 def test_invalid_images_rejected(fashion, images, match):
     with pytest.raises(ValueError, match=match):
-        cd.features(fashion[0], images)
+        classifier_distance.features(fashion[0], images)
 
 
 @requires_fashion_mnist
 def test_fcd_real_halves_small_and_noise_large(fashion):
     model, _, test_images, _ = fashion
     noise = np.random.default_rng(7).integers(0, 256, size=(5000, 28, 28), dtype=np.uint8)
-    real_vs_real = cd.evaluate_samples(model, test_images[:5000], test_images[5000:])
-    real_vs_noise = cd.evaluate_samples(model, test_images[:5000], noise)
+    real_vs_real = classifier_distance.evaluate_samples(model, test_images[:5000], test_images[5000:])
+    real_vs_noise = classifier_distance.evaluate_samples(model, test_images[:5000], noise)
     assert real_vs_real["n_real"] == real_vs_real["n_generated"] == 5000
     assert real_vs_noise["fcd"] > 10.0
     assert real_vs_real["fcd"] < 0.05 * real_vs_noise["fcd"]
     assert real_vs_real["classifier_score"] > 5.0 > 2.0 > real_vs_noise["classifier_score"] >= 1.0
-    assert cd.frechet_classifier_distance(model, test_images[:5000], noise) == real_vs_noise["fcd"]
+    assert classifier_distance.frechet_classifier_distance(model, test_images[:5000], noise) == real_vs_noise["fcd"]
 
 
 def test_classifier_cache(digits_classifiers, monkeypatch):
@@ -150,14 +152,15 @@ def test_classifier_cache(digits_classifiers, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("the cached classifier was retrained")
 
-    monkeypatch.setattr(cd, "train_classifier", no_training)
-    loaded, loaded_accuracy = cd.load_or_train_classifier("digits", root)
+    monkeypatch.setattr(classifier_distance, "train_classifier", no_training)
+    loaded, loaded_accuracy = classifier_distance.load_or_train_classifier("digits", root)
     assert loaded_accuracy == accuracy
     assert model_path.stat().st_mtime_ns == mtime
     test_images, _ = digits.load_sklearn_digits("test")
-    np.testing.assert_allclose(cd.logits(loaded, test_images), cd.logits(model, test_images), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(classifier_distance.logits(loaded, test_images),
+                               classifier_distance.logits(model, test_images), rtol=1e-5, atol=1e-5)
 
 
 def test_load_or_train_rejects_unknown_dataset(tmp_path):
     with pytest.raises(ValueError, match="Invalid value for argument `dataset`"):
-        cd.load_or_train_classifier("cifar10", tmp_path)
+        classifier_distance.load_or_train_classifier("cifar10", tmp_path)

@@ -9,19 +9,21 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_colorgan import data, export, networks
+from tf_colorgan.data import sources
+from tf_colorgan.networks import pix2pix
+from tf_colorgan.tasks.colorize import export
 
 
 @pytest.fixture(scope="module")
 def run_dir(module_tmp_path):
     """A run directory holding the export of a (randomly initialised) colorizer."""
     run = module_tmp_path
-    export.export_colorizer(networks.unet_generator(train_mode_inference=False), 256, run / "export")
+    export.export_colorizer(pix2pix.unet_generator(train_mode_inference=False), 256, run / "export")
     return run
 
 
 def colorize(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "tf_colorgan.cli", "colorize", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "tf_colorgan.serving", "colorize", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd)
 
 
@@ -29,24 +31,24 @@ def colorize(*args, cwd):
 def test_files_and_folders_are_colorized_at_their_own_size_and_a_corrupt_file_is_skipped(run_dir, tmp_path):
     photos = tmp_path / "photos"
     (photos / "nested").mkdir(parents=True)
-    Image.open(data.SAMPLE_DIR / "rocket.jpg").convert("L").save(photos / "rocket_gray.png")  # a real gray photo
-    Image.open(data.SAMPLE_DIR / "chelsea.jpg").save(photos / "nested" / "cat.webp")
+    Image.open(sources.SAMPLE_DIR / "rocket.jpg").convert("L").save(photos / "rocket_gray.png")  # a real gray photo
+    Image.open(sources.SAMPLE_DIR / "chelsea.jpg").save(photos / "nested" / "cat.webp")
     (photos / "broken.jpg").write_bytes(b"not a jpeg at all")
-    result = colorize("--model", run_dir, data.SAMPLE_DIR / "coffee.jpg", photos, "-o", tmp_path / "out",
+    result = colorize("--model", run_dir, sources.SAMPLE_DIR / "coffee.jpg", photos, "-o", tmp_path / "out",
                       cwd=tmp_path)
     assert result.returncode == 1  # one file failed, the rest went on
     assert "skipped" in result.stderr and "broken.jpg" in result.stderr
     written = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.png"))
     assert written == ["coffee.png", "nested/cat.png", "rocket_gray.png"]
-    sources = {"coffee.png": "coffee.jpg", "nested/cat.png": "chelsea.jpg", "rocket_gray.png": "rocket.jpg"}
-    for output, source in ((output, data.SAMPLE_DIR / name) for output, name in sources.items()):
+    originals = {"coffee.png": "coffee.jpg", "nested/cat.png": "chelsea.jpg", "rocket_gray.png": "rocket.jpg"}
+    for output, source in ((output, sources.SAMPLE_DIR / name) for output, name in originals.items()):
         image = tf.io.decode_png(tf.io.read_file(str(tmp_path / "out" / output)))
         assert image.shape[:2] == Image.open(source).size[::-1] and image.shape[2] == 3
 
 
 @pytest.mark.slow
 def test_the_run_directory_and_its_export_folder_both_work(run_dir, tmp_path):
-    source = data.SAMPLE_DIR / "grace_hopper.jpg"
+    source = sources.SAMPLE_DIR / "grace_hopper.jpg"
     for model in (run_dir, run_dir / "export"):
         result = colorize("--model", model, source, "-o", tmp_path / model.name, cwd=tmp_path)
         assert result.returncode == 0, result.stderr[-2000:]

@@ -11,8 +11,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_colorgan import data, evaluation, fid, networks, rundir
 from tf_colorgan.config import make_config
+from tf_colorgan.data import sources
+from tf_colorgan.evaluation import trained_runs
+from tf_colorgan.networks import pix2pix
+from tf_colorgan.tasks.colorize import evaluation, fid
+from tf_colorgan.training import rundir
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,7 @@ def runs(module_tmp_path):
         config = make_config(gan=gan, l1=l1, l2=l2, train_mode_inference=False, width=8)
         rundir.config_path(run).parent.mkdir()
         rundir.config_path(run).write_text(config.to_json())
-        generator = networks.unet_generator(train_mode_inference=False, width=config.width)
+        generator = pix2pix.unet_generator(train_mode_inference=False, width=config.width)
         tf.train.Checkpoint(generator=generator).save(str(rundir.checkpoints(run) / "ckpt"))
         made.append(run)
     return made
@@ -37,7 +41,7 @@ def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     missing = tmp_path / "inception_notop.h5"  # no InceptionV3 weights here: FID is left out, the rest written
     result = subprocess.run([sys.executable, "-m", "eval", f"--models={runs[0]},{runs[1]}", "--dataset=sample",
                              "--count=4", f"--out={out}", f"--inception_weights={missing}"], capture_output=True,
-                            text=True, cwd=data.SAMPLE_DIR.parents[1])
+                            text=True, cwd=sources.SAMPLE_DIR.parents[1])
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr.count("FID not computed") == 1 and str(missing) in result.stderr
     results = json.loads((out / "metrics.json").read_text())
@@ -53,9 +57,9 @@ def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     # the bootstrap interval of a mean lies within the values' range and holds the mean of 4 images
     assert all(float(row["ci95_low"]) <= float(row["mean"]) <= float(row["ci95_high"]) for row in rows)
     page = (out / "index.html").read_text()
-    sources = re.findall(r'src="([^"]+)"', page)
-    assert len(sources) == 4 * 4  # 4 photos x (gray, two models, truth)
-    assert all((out / source).is_file() for source in sources) and "LSGAN L1=100 L2=0" in page
+    images = re.findall(r'src="([^"]+)"', page)
+    assert len(images) == 4 * 4  # 4 photos x (gray, two models, truth)
+    assert all((out / source).is_file() for source in images) and "LSGAN L1=100 L2=0" in page
     assert Image.open(out / "figure.png").size[0] > 500
 
 
@@ -64,8 +68,8 @@ def test_true_gray_photos_are_scored_by_colourfulness_only(runs, tmp_path):
     photos = tmp_path / "bw"
     photos.mkdir()
     for name in ("rocket.jpg", "grace_hopper.jpg"):
-        Image.open(data.SAMPLE_DIR / name).convert("L").save(photos / name.replace(".jpg", ".png"))
-    results = evaluation.compare(runs, str(photos), tmp_path / "out", true_gray=True)
+        Image.open(sources.SAMPLE_DIR / name).convert("L").save(photos / name.replace(".jpg", ".png"))
+    results = trained_runs.compare(runs, str(photos), tmp_path / "out", true_gray=True)
     for result in results["models"].values():
         assert set(result["summary"]) == {"colourfulness", "colourfulness_abs"}
     assert results["models"]["Gray (ab = 0)"]["summary"]["colourfulness"]["mean"] < 1.0
@@ -90,6 +94,6 @@ def test_fid_is_zero_for_a_set_against_itself_and_grows_with_the_difference(runs
     same = fid.fid(inception, photos, photos)
     assert abs(same) < 1e-6 * fid.fid(inception, photos, gray)  # rounding of the square root only
     assert fid.fid(inception, photos, gray) < fid.fid(inception, photos, 255 - photos)  # gray is nearer than negated
-    results = evaluation.compare(runs, "sample", tmp_path / "out", count=4, inception_weights=None)
+    results = trained_runs.compare(runs, "sample", tmp_path / "out", count=4, inception_weights=None)
     assert "fid_error" not in results
     assert all(result["fid"] >= 0 for result in results["models"].values())

@@ -17,14 +17,17 @@ import tensorflow as tf
 from PIL import Image
 from skimage import color as skcolor
 
-from tf_colorgan import color, data, prepared
+from tf_colorgan import color
+from tf_colorgan.data import lab, prepared, sources
+from tf_colorgan.tasks.colorize import lab_stream
+from tf_colorgan.training import trainer
 
 SAMPLE_NAMES = ["astronaut.jpg", "chelsea.jpg", "coffee.jpg", "grace_hopper.jpg", "hubble_deep_field.jpg",
                 "rocket.jpg"]
 
 
 def _sample_path(name):
-    return data.SAMPLE_DIR / name
+    return sources.SAMPLE_DIR / name
 
 
 def _pil(name):
@@ -32,7 +35,7 @@ def _pil(name):
 
 
 def _decode_file(path):
-    return data.decode_rgb(tf.io.read_file(str(path))).numpy()
+    return sources.decode_rgb(tf.io.read_file(str(path))).numpy()
 
 
 def _pil_rgb01(path):
@@ -161,7 +164,7 @@ def test_decode_rgb_rgba_png_drops_alpha(tmp_path, chelsea_crop):
 @pytest.fixture(scope="module")
 def cat_rgb():
     """The full sample cat photo (H 300, W 451) as decoded by the pipeline."""
-    return data.decode_rgb(tf.io.read_file(str(_sample_path("chelsea.jpg"))))
+    return sources.decode_rgb(tf.io.read_file(str(_sample_path("chelsea.jpg"))))
 
 
 def _check_pair(l, ab, size):
@@ -176,7 +179,7 @@ def _check_pair(l, ab, size):
 
 def test_lab_pair_without_jitter_is_area_resized_normalised_lab(cat_rgb):
     size = 64
-    l, ab = data.lab_pair(cat_rgb, size)
+    l, ab = lab.lab_pair(cat_rgb, size)
     _check_pair(l, ab, size)
     ref_l, ref_ab = _normalised_area(cat_rgb, size)
     np.testing.assert_allclose(l.numpy(), ref_l, rtol=0, atol=1e-5)
@@ -186,23 +189,23 @@ def test_lab_pair_without_jitter_is_area_resized_normalised_lab(cat_rgb):
 def test_lab_pair_matches_independent_skimage_block_means():
     # 128 -> 64 is an exact 2x downscale, where AREA is the mean of each 2x2 block.
     rgb = np.asarray(_pil("astronaut.jpg").crop((180, 60, 308, 188)), np.float64) / 255.0
-    l, ab = data.lab_pair(tf.constant(rgb, tf.float32), 64)
+    l, ab = lab.lab_pair(tf.constant(rgb, tf.float32), 64)
     _check_pair(l, ab, 64)
-    lab = skcolor.rgb2lab(rgb).reshape(64, 2, 64, 2, 3).mean(axis=(1, 3))
-    np.testing.assert_allclose(l.numpy(), lab[..., :1] / 50.0 - 1.0, rtol=0, atol=5e-3)
-    np.testing.assert_allclose(ab.numpy(), lab[..., 1:] / 110.0, rtol=0, atol=5e-3)
+    reference = skcolor.rgb2lab(rgb).reshape(64, 2, 64, 2, 3).mean(axis=(1, 3))
+    np.testing.assert_allclose(l.numpy(), reference[..., :1] / 50.0 - 1.0, rtol=0, atol=5e-3)
+    np.testing.assert_allclose(ab.numpy(), reference[..., 1:] / 110.0, rtol=0, atol=5e-3)
 
 
 def test_lab_pair_jitter_is_flip_resize_crop_applied_to_l_and_ab_together(cat_rgb):
-    size, margin = 64, data.JITTER_MARGIN
-    lab = color.rgb_to_lab(cat_rgb)
-    big = {flip: tf.image.resize(lab[:, ::-1] if flip else lab, [size + margin] * 2, method="area").numpy()
+    size, margin = 64, lab.JITTER_MARGIN
+    cat_lab = color.rgb_to_lab(cat_rgb)
+    big = {flip: tf.image.resize(cat_lab[:, ::-1] if flip else cat_lab, [size + margin] * 2, method="area").numpy()
            for flip in (False, True)}
     windows = {flip: np.lib.stride_tricks.sliding_window_view(big[flip], (size, size), axis=(0, 1))
                for flip in (False, True)}  # [margin + 1, margin + 1, 3, size, size]
     found = []
     for seed in range(8):
-        l, ab = data.lab_pair(cat_rgb, size, jitter_seed=tf.constant([seed, 0]))
+        l, ab = lab.lab_pair(cat_rgb, size, jitter_seed=tf.constant([seed, 0]))
         _check_pair(l, ab, size)
         l, ab = l.numpy(), ab.numpy()
         errors = {flip: np.abs(windows[flip][:, :, 0] / 50.0 - 1.0 - l[..., 0]).max(axis=(2, 3))
@@ -216,7 +219,7 @@ def test_lab_pair_jitter_is_flip_resize_crop_applied_to_l_and_ab_together(cat_rg
         np.testing.assert_allclose(ab, crop[..., 1:] / 110.0, rtol=0, atol=1e-5)  # ab: same flip and crop
         found.append((flip, dy, dx))
     assert {flip for flip, _, _ in found} == {False, True}
-    again = data.lab_pair(cat_rgb, size, jitter_seed=tf.constant([7, 0]))[0].numpy()
+    again = lab.lab_pair(cat_rgb, size, jitter_seed=tf.constant([7, 0]))[0].numpy()
     np.testing.assert_array_equal(again, l)  # stateless: the same seed, the same flip and crop
     assert len(set(found)) >= 4  # the offsets really are random
 
@@ -235,19 +238,19 @@ def test_list_images_recursive_sorted_case_insensitive(tmp_path):
     (tmp_path / "notes.txt").write_text("not an image")
     (tmp_path / "b" / "photo.jpg.txt").write_text("not an image either")
     (tmp_path / "b" / "noext").write_bytes((tmp_path / "a.PNG").read_bytes())
-    result = data.list_images(tmp_path)
+    result = sources.list_images(tmp_path)
     assert result == sorted(expected)
     assert all(isinstance(p, str) for p in result)
-    assert data.list_images(str(tmp_path)) == result
+    assert sources.list_images(str(tmp_path)) == result
 
 
 def test_list_images_missing_folder(tmp_path):
     missing = tmp_path / "no_such_folder"
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:
-        data.list_images(missing)
+        sources.list_images(missing)
     assert str(missing) in str(info.value)
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:  # through make_split: a path with "/"
-        data.make_split(str(missing), seed=0)
+        sources.make_split(str(missing), seed=0)
     assert str(missing) in str(info.value)
 
 
@@ -256,7 +259,7 @@ def test_list_images_folder_without_images(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "data.csv").write_text("1,2,3")
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:
-        data.list_images(tmp_path)
+        sources.list_images(tmp_path)
     assert str(tmp_path) in str(info.value)
 
 
@@ -270,9 +273,9 @@ def _check_partition(split, items):
 
 
 def test_make_split_sample():
-    split = data.make_split("sample", seed=0)
+    split = sources.make_split("sample", seed=0)
     assert split["source"] == "folder"
-    assert pathlib.Path(split["root"]) == data.SAMPLE_DIR
+    assert pathlib.Path(split["root"]) == sources.SAMPLE_DIR
     assert (len(split["train"]), len(split["test"])) == (5, 1)
     _check_partition(split, SAMPLE_NAMES)
     json.dumps(split)  # serialisable
@@ -284,7 +287,7 @@ def test_make_split_report_proportion(tmp_path, count):
     n_train = max(1, count * 195_000 // 202_599)
     if count == 27:
         assert n_train == 25
-    split = data.make_split(str(tmp_path), seed=3)
+    split = sources.make_split(str(tmp_path), seed=3)
     assert split["source"] == "folder" and pathlib.Path(split["root"]) == tmp_path.resolve()
     assert (len(split["train"]), len(split["test"])) == (n_train, count - n_train)
     _check_partition(split, rels)
@@ -294,9 +297,9 @@ def test_make_split_report_proportion(tmp_path, count):
 
 def test_make_split_is_seeded(tmp_path):
     rels = _write_photo_crops(tmp_path, 27)
-    first, again = data.make_split(str(tmp_path), seed=0), data.make_split(str(tmp_path), seed=0)
+    first, again = sources.make_split(str(tmp_path), seed=0), sources.make_split(str(tmp_path), seed=0)
     assert first == again
-    other = data.make_split(str(tmp_path), seed=1)
+    other = sources.make_split(str(tmp_path), seed=1)
     _check_partition(other, rels)
     assert other["train"] + other["test"] != first["train"] + first["test"]
 
@@ -304,7 +307,7 @@ def test_make_split_is_seeded(tmp_path):
 def test_make_split_relative_folder_name(tmp_path, monkeypatch):
     rels = _write_photo_crops(tmp_path / "photos", 4)
     monkeypatch.chdir(tmp_path)
-    split = data.make_split("photos", seed=0)  # no "/", but an existing folder
+    split = sources.make_split("photos", seed=0)  # no "/", but an existing folder
     assert split["source"] == "folder"
     assert split["root"] == str((tmp_path / "photos").resolve())
     _check_partition(split, rels)
@@ -314,10 +317,10 @@ def test_load_or_make_split_writes_then_reads_back(tmp_path):
     folder = tmp_path / "photos"
     rels = _write_photo_crops(folder, 27)
     run_dir = tmp_path / "runs" / "run1"  # does not exist yet
-    split = data.load_or_make_split(run_dir, str(folder), seed=5)
+    split = trainer.load_or_make_split(run_dir, str(folder), seed=5)
     assert not run_dir.exists()  # written by the trainer once it holds the run directory
-    data.save_split(run_dir, split)
-    assert split == data.make_split(str(folder), seed=5)
+    trainer.save_split(run_dir, split)
+    assert split == sources.make_split(str(folder), seed=5)
     _check_partition(split, rels)
     path = run_dir / "split.json"
     assert path.is_file()
@@ -325,16 +328,16 @@ def test_load_or_make_split_writes_then_reads_back(tmp_path):
 
     # The folder gains a photo: a fresh split would include it, the run's stored split does not change.
     _pil("rocket.jpg").crop((0, 0, 50, 50)).save(folder / "zz_new.jpg")
-    assert len(data.make_split(str(folder), seed=5)["train"] + data.make_split(str(folder), seed=5)["test"]) == 28
-    assert data.load_or_make_split(run_dir, str(folder), seed=5) == split
-    assert data.load_or_make_split(run_dir, str(folder), seed=99) == split
+    assert len(sources.make_split(str(folder), seed=5)["train"] + sources.make_split(str(folder), seed=5)["test"]) == 28
+    assert trainer.load_or_make_split(run_dir, str(folder), seed=5) == split
+    assert trainer.load_or_make_split(run_dir, str(folder), seed=99) == split
 
 
 # ------------------------------------------------------------------------------------- training / eval
 
 @pytest.fixture(scope="module")
 def sample_split():
-    return data.make_split("sample", seed=0)
+    return sources.make_split("sample", seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -342,7 +345,7 @@ def sample_pairs_256():
     """Per sample file: lab_pair (no jitter) at 256, as numpy."""
     pairs = {}
     for name in SAMPLE_NAMES:
-        l, ab = data.lab_pair(data.decode_rgb(tf.io.read_file(str(_sample_path(name)))), 256)
+        l, ab = lab.lab_pair(sources.decode_rgb(tf.io.read_file(str(_sample_path(name)))), 256)
         pairs[name] = (l.numpy(), ab.numpy())
     return pairs
 
@@ -359,7 +362,7 @@ def test_training_batches_groups_by_step_schedule(sample_split, sample_pairs_256
     def schedule(step):  # batches per step: 4 discriminator updates + 1 generator update while step < 3
         return tf.where(step < 3, tf.constant(5, tf.int64), tf.constant(2, tf.int64))
 
-    stream = data.training_batches(sample_split, 256, 2, schedule, initial_step=1)
+    stream = lab_stream.training_batches(sample_split, 256, 2, schedule, initial_step=1)
     elements = list(stream.take(4))
     assert [int(l.shape[0]) for l, _ in elements] == [5, 5, 2, 2]  # k = schedule(step), steps 1, 2, 3, 4
     names = []
@@ -389,11 +392,11 @@ def test_cached_stream_equals_the_decoding_stream(sample_split, jitter):
     one = lambda step: tf.constant(1, tf.int64)  # noqa: E731
 
     def stream(cache_bytes):
-        batches = data.training_batches(sample_split, 256, 5, one, initial_step=7, jitter=jitter, seed=3,
+        batches = lab_stream.training_batches(sample_split, 256, 5, one, initial_step=7, jitter=jitter, seed=3,
                                         cache_bytes=cache_bytes)
         return [(l.numpy(), ab.numpy()) for l, ab in batches.take(3)]
 
-    cached, decoded = stream(data.CACHE_BYTES), stream(0)
+    cached, decoded = stream(sources.CACHE_BYTES), stream(0)
     for (cached_l, cached_ab), (decoded_l, decoded_ab) in zip(cached, decoded, strict=True):
         np.testing.assert_allclose(cached_l, decoded_l, rtol=0, atol=1e-6)
         np.testing.assert_allclose(cached_ab, decoded_ab, rtol=0, atol=1e-6)
@@ -401,27 +404,27 @@ def test_cached_stream_equals_the_decoding_stream(sample_split, jitter):
 
 
 def test_training_batches_jitter_shapes(sample_split):
-    stream = data.training_batches(sample_split, 256, 2, lambda step: tf.constant(1, tf.int64), jitter=True)
+    stream = lab_stream.training_batches(sample_split, 256, 2, lambda step: tf.constant(1, tf.int64), jitter=True)
     l, ab = next(iter(stream))
     assert l.shape == (1, 2, 256, 256, 1) and ab.shape == (1, 2, 256, 256, 2)
     assert -1.0 - 1e-5 <= l.numpy().min() and l.numpy().max() <= 1.0 + 1e-5
 
 
 def test_eval_pairs_test_image_first_then_training_images(sample_split, sample_pairs_256):
-    l, ab = data.eval_pairs(sample_split, 256, 4)
+    l, ab = lab_stream.eval_pairs(sample_split, 256, 4)
     assert l.shape == (4, 256, 256, 1) and ab.shape == (4, 256, 256, 2)
     assert l.dtype == tf.float32 and ab.dtype == tf.float32
     names = [_identify(l[i].numpy(), ab[i].numpy(), sample_pairs_256) for i in range(4)]
     assert names == sample_split["test"] + sample_split["train"][:3]
     # The test photo decoded by PIL instead of TF gives (nearly) the same pair.
     (test_name,) = sample_split["test"]
-    pil_l, pil_ab = data.lab_pair(tf.constant(_pil_rgb01(_sample_path(test_name)), tf.float32), 256)
+    pil_l, pil_ab = lab.lab_pair(tf.constant(_pil_rgb01(_sample_path(test_name)), tf.float32), 256)
     assert np.abs(l[0].numpy() - pil_l.numpy()).mean() < 1e-2  # JPEG decoders differ in chroma upsampling
     assert np.abs(ab[0].numpy() - pil_ab.numpy()).mean() < 1e-2
 
 
 def test_eval_pairs_count_larger_than_dataset(sample_split):
-    l, ab = data.eval_pairs(sample_split, 32, 10)
+    l, ab = lab_stream.eval_pairs(sample_split, 32, 10)
     assert l.shape == (6, 32, 32, 1) and ab.shape == (6, 32, 32, 2)
 
 
@@ -430,10 +433,10 @@ def test_eval_pairs_count_larger_than_dataset(sample_split):
 def test_tfds_unknown_dataset_is_a_clear_error():
     name = "this_dataset_does_not_exist"
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:
-        data.tfds_builder(name, data_dir="/srv/tfds")
+        sources.tfds_builder(name, data_dir="/srv/tfds")
     assert name in str(info.value) and "/srv/tfds/downloads/manual" in str(info.value)  # where files would go
     with pytest.raises(ValueError, match="Invalid `dataset`") as info:
-        data.make_split(name, seed=0)
+        sources.make_split(name, seed=0)
     assert name in str(info.value)
 
 
@@ -499,7 +502,7 @@ def _which_photo(image):
 
 
 def test_make_split_tfds_with_data_dir(tmp_path, tfds_classes):
-    split = data.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path))
+    split = sources.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path))
     assert split["source"] == "tfds" and split["name"] == "tf_colorgan_test_photos"
     assert split["split"] == "test+train"
     assert (len(split["train"]), len(split["test"])) == (5, 1)
@@ -510,34 +513,34 @@ def test_make_split_tfds_with_data_dir(tmp_path, tfds_classes):
 
 
 def test_tfds_images_use_the_data_dir_of_the_split(tmp_path, tfds_classes):
-    split = data.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path))
-    train = [image.numpy() for image in data.images(split, "train")]
+    split = sources.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path))
+    train = [image.numpy() for image in sources.images(split, "train")]
     assert len(train) == 5
     assert len({_which_photo(image) for image in train}) == 5
 
 
 def test_tfds_images_train_and_test_parts(tfds_classes):
-    split = data.make_split("tf_colorgan_test_photos_here", seed=0)
-    train = [image.numpy() for image in data.images(split, "train")]
-    test = [image.numpy() for image in data.images(split, "test")]
+    split = sources.make_split("tf_colorgan_test_photos_here", seed=0)
+    train = [image.numpy() for image in sources.images(split, "train")]
+    test = [image.numpy() for image in sources.images(split, "test")]
     assert [image.shape for image in train + test] == [(48, 64, 3)] * 6
     assert all(image.dtype == np.float32 for image in train + test)
     train_names, test_names = [_which_photo(i) for i in train], [_which_photo(i) for i in test]
     assert sorted(train_names + test_names) == sorted(SAMPLE_NAMES)
-    l, ab = data.eval_pairs(split, 32, 2)  # the test photo first
-    ref_l, ref_ab = data.lab_pair(tf.constant(test[0]), 32)
+    l, ab = lab_stream.eval_pairs(split, 32, 2)  # the test photo first
+    ref_l, ref_ab = lab.lab_pair(tf.constant(test[0]), 32)
     np.testing.assert_allclose(l[0].numpy(), ref_l.numpy(), rtol=0, atol=1e-5)
     np.testing.assert_allclose(ab[0].numpy(), ref_ab.numpy(), rtol=0, atol=1e-5)
 
 
 def test_a_tfds_dataset_prepared_once_gives_the_streamed_lab_values(tmp_path, tfds_classes, monkeypatch):
     monkeypatch.setattr(prepared, "ROOT", tmp_path / "prepared")
-    split = data.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path / "tfds"))
+    split = sources.make_split("tf_colorgan_test_photos", seed=0, data_dir=str(tmp_path / "tfds"))
     path = prepared.prepare(split, 32)
     assert path.name.startswith("tf_colorgan_test_photos-32-")
     from_form = [lab.numpy() for lab in prepared.lab_images(split, 32, None)]
     in_order = {**split, "train": sorted(split["train"])}  # the form's order: by example index
-    streamed = [lab.numpy() for lab in data.images(in_order, "train").map(lambda rgb: data.resized_lab(rgb, 32))]
+    streamed = [lab.numpy() for lab in sources.images(in_order, "train").map(lambda rgb: lab.resized_lab(rgb, 32))]
     assert len(from_form) == len(streamed) == 5
     assert all(np.array_equal(ours, theirs) for ours, theirs in zip(from_form, streamed))
 
@@ -547,30 +550,31 @@ def test_a_wheel_carries_the_sample_photos(tmp_path):
     """`pip install .` users keep `--dataset=sample` and the serving page: they are package data. The wheel is
     built and unpacked, and imported from there (ahead of any editable install) in a fresh process run from
     elsewhere."""
-    root = pathlib.Path(data.__file__).resolve().parents[1]
+    root = pathlib.Path(sources.__file__).resolve().parents[2]
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
                             str(tmp_path / "dist"), str(root)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("tf_colorgan-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(tmp_path / "installed")
-    check = ("import sys, tf_colorgan; from tf_colorgan import data; "
+    check = ("import sys, tf_colorgan; from tf_colorgan.data import sources; "
              "assert tf_colorgan.__file__.startswith(sys.argv[1]), tf_colorgan.__file__; "
-             "split = data.make_split('sample', 0); print(len(split['train']) + len(split['test']))")
+             "split = sources.make_split('sample', 0); print(len(split['train']) + len(split['test']))")
     ran = subprocess.run([sys.executable, "-c", check, str(tmp_path / "installed")], capture_output=True, text=True,
                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path / "installed"),
                                             "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert ran.stdout.strip() == "6"
-    assert (tmp_path / "installed" / "tf_colorgan" / "page.html").is_file()  # the serving page, package data too
+    # the serving page, package data too
+    assert (tmp_path / "installed" / "tf_colorgan" / "serving" / "page.html").is_file()
 
 
 def test_each_worker_shares_the_training_items_and_keeps_the_test_part(tmp_path):
     for index in range(7):
-        (tmp_path / f"{index}.jpg").write_bytes((data.SAMPLE_DIR / "chelsea.jpg").read_bytes())
-    split = data.make_split(str(tmp_path), seed=0)  # 6 train, 1 test
-    shares = [data.share(split, index, 3) for index in range(3)]
+        (tmp_path / f"{index}.jpg").write_bytes((sources.SAMPLE_DIR / "chelsea.jpg").read_bytes())
+    split = sources.make_split(str(tmp_path), seed=0)  # 6 train, 1 test
+    shares = [sources.share(split, index, 3) for index in range(3)]
     assert [share["train"] for share in shares] == [split["train"][index::3] for index in range(3)]
     assert sorted(sum((share["train"] for share in shares), [])) == sorted(split["train"])  # disjoint, complete
     assert all(share["test"] == split["test"] and share["root"] == split["root"] for share in shares)
-    assert data.share(split, 0, 1) is split
+    assert sources.share(split, 0, 1) is split

@@ -1,4 +1,4 @@
-"""Tests for tf_colorgan.digits (IDX parsing, Fashion-MNIST / MNIST-layout folders, scikit-learn digits).
+"""Tests for tf_colorgan.data.digits (IDX parsing, Fashion-MNIST / MNIST-layout folders, scikit-learn digits).
 
 Real data only: the Fashion-MNIST IDX files of the Debian package `dataset-fashion-mnist`, scikit-learn's
 bundled digits, and small IDX files written byte by byte into pytest's tmp_path.
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from tf_colorgan import digits
+from tf_colorgan.data import digits
 
 FASHION_FILES = [pathlib.Path(digits.FASHION_MNIST_DIR) / f"{prefix}-{kind}-ubyte.gz"
                  for prefix in ("train", "t10k") for kind in ("images-idx3", "labels-idx1")]

@@ -92,7 +92,7 @@ def test_a_checkpoint_and_an_export_on_a_full_disk_stop_clearly_and_a_rerun_resu
 @pytest.mark.slow
 def test_a_prepared_form_on_a_full_disk_stops_clearly_and_leaves_no_partial_folder(disk):
     fill(disk, 1 << 20)  # the six sample photos take about 4.7 MB at 256 x 256
-    result = run([sys.executable, "-m", "tf_colorgan.cli", "prepare", "--dataset=sample"],
+    result = run([sys.executable, "-m", "tf_colorgan.serving", "prepare", "--dataset=sample"],
                  TF_COLORGAN_PREPARED=str(disk / "prepared"))
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert f"Could not write the prepared form in '{disk / 'prepared'}': its file system is full" in result.stderr

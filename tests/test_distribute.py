@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import config, data, distribute, figure5, networks, tasks, training
+from tf_colorgan import config, distribute, tasks
+from tf_colorgan.data import sources
+from tf_colorgan.networks import train_mode
 from tf_colorgan.objectives import ebgan, wgan_gp
+from tf_colorgan.study import figure5
+from tf_colorgan.training import trainer
 
 
 @functools.cache
@@ -43,12 +47,12 @@ class StepLosses(keras.callbacks.Callback):
 def train_in_process(run_config, strategy, steps):
     keras.utils.set_random_seed(run_config.seed)
     with strategy.scope():
-        model = training.build_model(run_config)
-    split = data.make_split(run_config.dataset, run_config.seed)
+        model = trainer.build_model(run_config)
+    split = sources.make_split(run_config.dataset, run_config.seed)
     losses = StepLosses()
     task = tasks.plugin(run_config.task)
     stream = lambda index, count: task.training_stream(  # noqa: E731
-        run_config, data.share(split, index, count), model.batches_per_step, 0, None, run_config.batch_size // count)
+        run_config, sources.share(split, index, count), model.batches_per_step, 0, None, run_config.batch_size // count)
     model.fit(distribute.distribute_steps(strategy, stream), steps_per_epoch=steps, verbose=0, callbacks=[losses])
     return model, losses.steps
 
@@ -105,11 +109,11 @@ def test_global_draw_gives_each_replica_its_rows_of_one_draw_for_the_global_batc
 def test_dropout_on_two_replicas_drops_what_one_device_drops_on_the_global_batch():
     x = tf.reshape(tf.range(1.0, 4 * 3 * 3 * 2 + 1), [4, 3, 3, 2])
     keras.utils.set_random_seed(1)
-    expected = networks.TrainModeDropout(0.5)(x, training=True).numpy()
+    expected = train_mode.TrainModeDropout(0.5)(x, training=True).numpy()
     strategy = two_replicas()
     keras.utils.set_random_seed(1)
     with strategy.scope():
-        layer = networks.TrainModeDropout(0.5)
+        layer = train_mode.TrainModeDropout(0.5)
     found = strategy.run(tf.function(lambda half: layer(half, training=True)), args=(halves(strategy, x),))
     found = np.concatenate([part.numpy() for part in strategy.experimental_local_results(found)])
     np.testing.assert_array_equal(found, expected)
@@ -174,7 +178,7 @@ def test_two_workers_on_loopback_train_and_resume_colorization_like_one_worker(t
     photos = tmp_path / "photos"
     photos.mkdir()
     for index in range(5):
-        shutil.copy(data.SAMPLE_DIR / "chelsea.jpg", photos / f"copy_{index}.jpg")
+        shutil.copy(sources.SAMPLE_DIR / "chelsea.jpg", photos / f"copy_{index}.jpg")
     flags = ["--gan=wgan", "--l2=1", "--n_critic_warmup=2", "--n_critic=2", "--batch_size=2", "--image_every=100",
              "--sample_count=1", "--width=8", f"--dataset={photos}"]
     chief, worker, one = tmp_path / "two", tmp_path / "two" / "workers" / "worker_1", tmp_path / "one"

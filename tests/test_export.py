@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import color, data, export, networks
+from tf_colorgan import color
+from tf_colorgan.data import sources
+from tf_colorgan.networks import pix2pix, train_mode
+from tf_colorgan.tasks.colorize import export, lab_stream
+from tf_colorgan.training import rundir
 
 FRESH_PROCESS = textwrap.dedent("""
     import sys
@@ -38,7 +42,7 @@ def serve(export_dir, tmp_path):
     (the file's bytes in, a PNG out); returns ({name: uint8 array}, stdout), having checked that both agree."""
     args = []
     for name in PHOTOS:
-        args += [str(data.SAMPLE_DIR / name), str(tmp_path / f"{name}.npy")]
+        args += [str(sources.SAMPLE_DIR / name), str(tmp_path / f"{name}.npy")]
     result = subprocess.run([sys.executable, "-c", FRESH_PROCESS, str(export_dir), *args],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -48,14 +52,14 @@ def serve(export_dir, tmp_path):
 
 
 def read_photo(name):
-    return tf.io.decode_jpeg(tf.io.read_file(str(data.SAMPLE_DIR / name)))[tf.newaxis]
+    return tf.io.decode_jpeg(tf.io.read_file(str(sources.SAMPLE_DIR / name)))[tf.newaxis]
 
 
 @pytest.fixture(scope="module")
 def deterministic_export(module_tmp_path):
     """An export of a (randomly initialised) generator with moving-average BatchNorm and no dropout."""
-    generator = networks.unet_generator(train_mode_inference=False)
-    l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
+    generator = pix2pix.unet_generator(train_mode_inference=False)
+    l_channel, _ = lab_stream.eval_pairs(sources.make_split("sample", 0), 256, 4)
     generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values
     path = module_tmp_path / "export"
     export.export_colorizer(generator, 256, path)
@@ -99,8 +103,8 @@ def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_cal
     moving averages, without dropout, one photo at a time: bit-identical answers. The export has no
     batch-dependent signature; in the report's protocol (the generator as it trained) the answers move with the
     batch."""
-    generator = networks.unet_generator(width=8)  # train_mode_inference=True, the default
-    l_channel, _ = data.eval_pairs(data.make_split("sample", 0), 256, 4)
+    generator = pix2pix.unet_generator(width=8)  # train_mode_inference=True, the default
+    l_channel, _ = lab_stream.eval_pairs(sources.make_split("sample", 0), 256, 4)
     generator(l_channel, training=True)  # move the BatchNorm statistics away from their initial values
     export.export_colorizer(generator, 256, tmp_path / "export")
     signatures = tf.saved_model.load(str(tmp_path / "export")).signatures
@@ -113,7 +117,7 @@ def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_cal
     for index in range(len(names)):
         assert np.array_equal(serve(photos[index:index + 1])[0], together[index])
     assert np.array_equal(serve(photos[::-1]), together[::-1]) and np.array_equal(serve(photos), together)
-    twin = networks.inference_twin(generator)  # what the signature runs, in memory (eager: 1 level of rounding)
+    twin = train_mode.inference_twin(generator)  # what the signature runs, in memory (eager: 1 level of rounding)
     assert np.abs(export.colorize(twin, photos[:1], 256).numpy().astype(int) - together[:1].astype(int)).max() <= 1
     assert all(layer.train_mode_inference for layer in generator.layers if hasattr(layer, "train_mode_inference"))
 
@@ -122,10 +126,10 @@ def test_serving_gives_each_photo_one_answer_alone_in_any_batch_and_on_every_cal
 
 
 def test_the_encoded_signature_answers_each_photo_at_its_size_and_refuses_a_non_image_clearly(tmp_path):
-    export.export_colorizer(networks.unet_generator(width=8), 256, tmp_path / "export")
+    export.export_colorizer(pix2pix.unet_generator(width=8), 256, tmp_path / "export")
     signatures = tf.saved_model.load(str(tmp_path / "export")).signatures
     photo = tf.cast(tf.image.resize(read_photo("chelsea.jpg"), [123, 77]), tf.uint8)[0]
-    contents = tf.stack([tf.io.encode_png(photo), tf.io.read_file(str(data.SAMPLE_DIR / "coffee.jpg"))])
+    contents = tf.stack([tf.io.encode_png(photo), tf.io.read_file(str(sources.SAMPLE_DIR / "coffee.jpg"))])
     pngs = signatures["encoded"](images=contents)["colorized"]
     assert pngs.shape == (2,) and pngs.dtype == tf.string
     first = tf.io.decode_png(pngs[0]).numpy()
@@ -193,18 +197,18 @@ def test_the_onnx_export_colours_real_photos_as_the_saved_model_does(tmp_path):
     # command line to ONNX and run by onnxruntime on two real photos of their own sizes.
     import onnxruntime
 
-    from tf_colorgan import rundir
     from tf_colorgan.config import make_config
 
     run = tmp_path / "run"
     config = make_config(width=8)
     run.mkdir()
     rundir.config_path(run).write_text(config.to_json())
-    generator = networks.unet_generator(width=8)
-    generator(data.eval_pairs(data.make_split("sample", 0), 256, 4)[0], training=True)
+    generator = pix2pix.unet_generator(width=8)
+    generator(lab_stream.eval_pairs(sources.make_split("sample", 0), 256, 4)[0], training=True)
     tf.train.Checkpoint(generator=generator).save(str(rundir.checkpoints(run) / "ckpt"))
     onnx_path = tmp_path / "colorizer.onnx"
-    result = subprocess.run([sys.executable, "-m", "tf_colorgan.cli", "export", "--model", str(run), "--format=onnx",
+    result = subprocess.run([sys.executable, "-m", "tf_colorgan.serving", "export", "--model", str(run),
+                             "--format=onnx",
                              "-o", str(onnx_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     export.export_colorizer(generator, 256, tmp_path / "export")
@@ -212,12 +216,12 @@ def test_the_onnx_export_colours_real_photos_as_the_saved_model_does(tmp_path):
     session = onnxruntime.InferenceSession(str(onnx_path))
     assert [(i.name, i.type) for i in session.get_inputs()] == [("images", "tensor(uint8)")]
     for name in ("chelsea.jpg", "coffee.jpg"):
-        photo = tf.io.decode_jpeg((data.SAMPLE_DIR / name).read_bytes())[tf.newaxis].numpy()
+        photo = tf.io.decode_jpeg((sources.SAMPLE_DIR / name).read_bytes())[tf.newaxis].numpy()
         (ours,) = session.run(None, {"images": photo})
         expected = serving(images=tf.constant(photo))["colorized"].numpy()
         assert ours.dtype == np.uint8 and ours.shape == expected.shape == photo.shape
         # One uint8 level: ONNX Runtime's kernels round float32 differently, and the output is rounded to uint8.
         assert np.abs(ours.astype(int) - expected.astype(int)).max() <= 1, name
-    missing = subprocess.run([sys.executable, "-m", "tf_colorgan.cli", "export", "--model", str(tmp_path / "none"),
+    missing = subprocess.run([sys.executable, "-m", "tf_colorgan.serving", "export", "--model", str(tmp_path / "none"),
                               "-o", str(tmp_path / "x.onnx")], capture_output=True, text=True)
     assert missing.returncode == 2 and "config.json" in missing.stderr and not (tmp_path / "x.onnx").exists()

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import data, optimizers, training
+from tf_colorgan import optimizers
 from tf_colorgan.config import make_config
+from tf_colorgan.data import sources
+from tf_colorgan.tasks.colorize import lab_stream
+from tf_colorgan.training import trainer
 
 
 def snapshot(weights):
@@ -22,7 +25,7 @@ def changed(before, weights):
 
 @pytest.mark.parametrize("gan", ["gan", "lsgan", "ebgan", "wgan", "wgan_gp"])
 def test_each_update_changes_only_its_own_network(gan, sample_pairs):
-    model = training.build_model(make_config(width=8, gan=gan, l2=1.0))
+    model = trainer.build_model(make_config(width=8, gan=gan, l2=1.0))
     generator, discriminator = model.generator.trainable_weights, model.discriminator.trainable_weights
     l_channel, ab = sample_pairs  # batch 2: at batch 1 BatchNorm over the 1 x 1 bottleneck zeroes its gradients
 
@@ -45,7 +48,7 @@ def test_each_update_changes_only_its_own_network(gan, sample_pairs):
 
 
 def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_for_the_generator(sample_pairs):
-    model = training.build_model(make_config(width=8, gan="lsgan"))
+    model = trainer.build_model(make_config(width=8, gan="lsgan"))
     l_channel, ab = sample_pairs
     group = (tf.stack([l_channel[:1], l_channel[1:], l_channel[:1]]), tf.stack([ab[:1], ab[1:], ab[:1]]))
     history = model.fit(tf.data.Dataset.from_tensors(group), epochs=1, verbose=0)
@@ -56,25 +59,25 @@ def test_train_step_uses_the_first_batches_for_the_discriminator_and_the_last_fo
 
 
 def test_wgan_critic_schedule_of_the_original():
-    model = training.build_model(make_config(width=8, gan="wgan"))
+    model = trainer.build_model(make_config(width=8, gan="wgan"))
     steps = tf.constant([0, 9, 10, 11, 499, 500, 501, 1000], tf.int64)
     np.testing.assert_array_equal(model.discriminator_steps(steps), [100, 100, 5, 5, 5, 100, 5, 100])
     np.testing.assert_array_equal(model.batches_per_step(steps), [101, 101, 6, 6, 6, 101, 6, 101])  # + G batch
-    lsgan = training.build_model(make_config(width=8, gan="lsgan"))
+    lsgan = trainer.build_model(make_config(width=8, gan="lsgan"))
     np.testing.assert_array_equal(lsgan.discriminator_steps(steps), [1] * 8)
 
 
 def test_optimizers_per_objective_follow_the_report():
-    wgan = training.build_model(make_config(width=8, gan="wgan"))
+    wgan = trainer.build_model(make_config(width=8, gan="wgan"))
     assert isinstance(wgan.d_optimizer, optimizers.RMSprop)  # TF1's rule: the mean square starts at 1
     wgan.d_optimizer.build(wgan.discriminator.trainable_weights)
     assert all(float(tf.reduce_min(v)) == float(tf.reduce_max(v)) == 1.0 for v in wgan.d_optimizer._velocities)
     assert float(wgan.d_optimizer.learning_rate) == pytest.approx(5e-5)
-    ebgan = training.build_model(make_config(width=8, gan="ebgan"))
+    ebgan = trainer.build_model(make_config(width=8, gan="ebgan"))
     assert isinstance(ebgan.g_optimizer, optimizers.Adam)
     assert float(ebgan.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert ebgan.g_optimizer.beta_1 == 0.9
-    gp = training.build_model(make_config(width=8, gan="wgan_gp"))
+    gp = trainer.build_model(make_config(width=8, gan="wgan_gp"))
     assert (gp.d_optimizer.beta_1, gp.d_optimizer.beta_2) == (0.0, 0.9)
     assert gp.discriminator.non_trainable_weights == []  # no BatchNorm under the gradient penalty
 
@@ -82,7 +85,7 @@ def test_optimizers_per_objective_follow_the_report():
 @pytest.mark.parametrize("precision, compute_dtype", [
     pytest.param("mixed_bfloat16", "bfloat16", marks=pytest.mark.bfloat16), ("mixed_float16", "float16")])
 def test_mixed_precision_keeps_variables_outputs_and_losses_float32(precision, compute_dtype, sample_pairs):
-    model = training.build_model(make_config(width=8, gan="lsgan", precision=precision))
+    model = trainer.build_model(make_config(width=8, gan="lsgan", precision=precision))
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     assert model.generator.get_layer("g_enc2").compute_dtype == compute_dtype
     assert all(w.dtype == "float32" for w in model.generator.weights + model.discriminator.weights)
@@ -103,7 +106,7 @@ def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_
                                                                                      sample_pairs):
     """A whole `fit` iteration (WGAN: 5 critic updates + 1) without NaN; weights, optimizer state, outputs and
     losses float32; WGAN's clipping holds on the float32 weights. (LSGAN under both: the test above.)"""
-    model = training.build_model(make_config(width=8, gan=gan, precision=precision))
+    model = trainer.build_model(make_config(width=8, gan=gan, precision=precision))
     model.global_step.assign(11)  # WGAN past its warm-up: 5 critic updates
     k = int(model.batches_per_step(tf.constant(11, tf.int64)))
     group = tuple(tf.stack([x] * k) for x in sample_pairs)
@@ -128,11 +131,11 @@ def test_every_objective_trains_a_full_iteration_in_each_precision_with_float32_
 
 def test_a_changing_critic_schedule_does_not_retrace_the_training_step():
     """WGAN's iterations stack 3 batches during the warm-up and 6 after it: one trace serves both."""
-    model = training.build_model(make_config(width=8, gan="wgan", batch_size=2, warmup_steps=1, n_critic_warmup=2))
+    model = trainer.build_model(make_config(width=8, gan="wgan", batch_size=2, warmup_steps=1, n_critic_warmup=2))
     traces = []
     step = model.train_step
     model.train_step = lambda batches: (traces.append(batches[0].shape), step(batches))[1]  # runs while tracing
-    stream = data.training_batches(data.make_split("sample", seed=0), 256, 2, model.batches_per_step)
+    stream = lab_stream.training_batches(sources.make_split("sample", seed=0), 256, 2, model.batches_per_step)
     model.fit(stream, steps_per_epoch=3, epochs=1, verbose=0)
     assert int(model.d_optimizer.iterations) == 2 + 5 + 5 and int(model.step) == 3
     assert traces == [tf.TensorShape([None, 2, 256, 256, 1])]

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import callbacks, data, figure5, training
+from tf_colorgan import color
 from tf_colorgan.config import ConfigError, make_config
-from tf_colorgan.tasks.generate import IMAGE_SHAPES, UNIT_RANGE
+from tf_colorgan.data import sources
+from tf_colorgan.study import figure5
+from tf_colorgan.tasks.generate import IMAGE_SHAPES, UNIT_RANGE, image_stream
 from tf_colorgan.tasks.generate.presets import EXPERIMENTS
 from tf_colorgan.tasks.generate.problem import Generation
+from tf_colorgan.training import trainer
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -22,9 +25,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def real_batches(config, k, batch_size=4):
     """k stacked batches of real images for `config`'s networks: sklearn digits for the 28 x 28 MNIST networks,
     the built-in photos for the others. Shape [k, B, H, W, C]."""
-    split = data.make_split("digits" if config.size == 28 else "sample", seed=0)
+    split = sources.make_split("digits" if config.size == 28 else "sample", seed=0)
     channels = IMAGE_SHAPES[config.arch][-1]
-    images = data.generation_images(split, "train", config.size, channels, config.arch in UNIT_RANGE,
+    images = image_stream.generation_images(split, "train", config.size, channels, config.arch in UNIT_RANGE,
                                     config.central_crop)
     return next(iter(images.repeat().batch(batch_size).batch(k)))
 
@@ -33,7 +36,7 @@ def real_batches(config, k, batch_size=4):
 def test_each_preset_trains_one_iteration_on_real_images(experiment):
     warm_up = {"n_critic_warmup": 2} if EXPERIMENTS[experiment]["gan"] == "wgan" else {}  # not 100 critic updates
     config = make_config(task="generate", experiment=experiment, batch_size=4, **warm_up)
-    model = training.build_model(config)
+    model = trainer.build_model(config)
     assert model.generator.output_shape[1:] == IMAGE_SHAPES[config.arch]
     d_steps = int(model.batches_per_step(tf.constant(0, tf.int64)))
     assert d_steps == (2 if config.gan == "wgan" else 1)  # no extra batch: the generator needs no real images
@@ -56,7 +59,7 @@ def test_presets_follow_the_original_code():
     assert (lsgan.size, lsgan.z_dim, lsgan.z_discriminator, lsgan.z_generator) == (112, 1024, "uniform", "normal_m1")
     ebgan = make_config(task="generate", experiment="ebgan_celeba")
     assert (ebgan.margin, ebgan.pullaway, ebgan.central_crop, ebgan.steps) == (20.0, 0.1, 0.6, 40_000)
-    wgan = training.build_model(make_config(task="generate", experiment="wgan_celeba"))
+    wgan = trainer.build_model(make_config(task="generate", experiment="wgan_celeba"))
     steps = tf.constant([0, 24, 25, 500, 501], tf.int64)
     np.testing.assert_array_equal(wgan.discriminator_steps(steps), [100, 100, 5, 100, 5])  # 25 warm-up steps
     mlp = make_config(task="generate", experiment="mlp_gan_mnist")
@@ -66,12 +69,12 @@ def test_presets_follow_the_original_code():
 def test_flags_override_presets_and_objectives_combine_with_any_networks():
     config = make_config(task="generate", experiment="dcgan_mnist", gan="wgan", lr=1e-4)
     assert (config.arch, config.gan, config.lr, config.run_name) == ("dcgan", "wgan", 1e-4, "dcgan_mnist_wgan")
-    model = training.build_model(config)
+    model = trainer.build_model(config)
     assert type(model).__name__ == "WGAN" and model.discriminator.output_shape == (None, 1)
     assert make_config(task="generate", experiment="dcgan_mnist", arch="wgan", gan="wgan").size == 64
-    lsun = training.build_model(make_config(task="generate", experiment="lsgan_lsun"))
+    lsun = trainer.build_model(make_config(task="generate", experiment="lsgan_lsun"))
     assert lsun.discriminator.output_shape == (None, 25088)  # the LSUN code's least squares on its features
-    other = training.build_model(make_config(task="generate", experiment="lsgan_lsun", gan="gan"))
+    other = trainer.build_model(make_config(task="generate", experiment="lsgan_lsun", gan="gan"))
     assert other.discriminator.output_shape == (None, 1)  # any other objective gets the FC logits
 
 
@@ -95,7 +98,7 @@ def test_inconsistent_settings_get_one_clear_message(given, message):
 
 def test_mlp_gan_takes_one_extra_generator_step_when_the_discriminator_loss_is_below_the_threshold():
     config = make_config(task="generate", experiment="mlp_gan_mnist", batch_size=4, extra_generator_step_below=1e9)
-    model = training.build_model(config)
+    model = trainer.build_model(config)
     model.fit(tf.data.Dataset.from_tensors(real_batches(config, 1)), epochs=1, verbose=0)
     assert int(model.g_optimizer.iterations) == 2 and int(model.d_optimizer.iterations) == 1
 
@@ -155,9 +158,9 @@ def test_command_line_run_exports_a_generator_that_reloads_with_the_same_images(
     images = np.load(tmp_path / "images.npy")
     assert images.shape == (6, 28, 28, 1) and images.dtype == np.uint8
 
-    model = training.build_model(make_config(**{k: (tuple(v) if k == "textbook" else v) for k, v in config.items()}))
-    training.restore_latest(model, run_dir)
-    in_memory = callbacks.to_uint8(model.generator(z, training=False)).numpy()
+    model = trainer.build_model(make_config(**{k: (tuple(v) if k == "textbook" else v) for k, v in config.items()}))
+    trainer.restore_latest(model, run_dir)
+    in_memory = color.to_uint8(model.generator(z, training=False)).numpy()
     assert np.abs(images.astype(int) - in_memory.astype(int)).max() <= 1
 
     # Figure 5: the losses next to the classifier distance, measured at steps 0, 2 and 3 (the end).

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import image_networks
-from tf_colorgan.image_networks import ARCHITECTURES
+from tf_colorgan.networks import image_networks
+from tf_colorgan.networks.image_networks import ARCHITECTURES
 from tf_colorgan.tasks.generate import IMAGE_SHAPES
 
 Z_DIMS = {"mlp": 100, "dcgan": 100, "lsgan": 1024, "ebgan": 100, "wgan": 100}

@@ -42,4 +42,4 @@ def test_private_state_read_by_the_package_exists():
     norm = keras.layers.BatchNormalization()
     norm.build((None, 4, 4, 3))
     assert norm._reduction_axes == [0, 1, 2], "networks.TrainModeBatchNorm reduces over BatchNorm's axes"
-    assert keras.Model()._distribute_strategy is None, "objectives.base.AdversarialModel tells the default strategy by it"
+    assert keras.Model()._distribute_strategy is None, "AdversarialModel tells the default strategy by it"

@@ -9,13 +9,14 @@ import sys
 
 import pytest
 
-from tf_colorgan import machine, rundir, runtime, training
+from tf_colorgan import machine, runtime
 from tf_colorgan.config import ConfigError, make_config
+from tf_colorgan.training import rundir, trainer
 
 AVX2_ONLY = {"sse4_2", "avx", "avx2", "fma"}  # the flags of the AVX2-only AMD EPYC met here
 AVX512_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"}
 
-CONVOLVE = ("import tf_colorgan, tensorflow as tf; "
+CONVOLVE = ("from tf_colorgan import runtime; runtime.apply(); import tensorflow as tf; "
             "tf.nn.conv2d(tf.ones([1, 8, 8, 4], tf.{dtype}), tf.ones([3, 3, 4, 4], tf.{dtype}), 1, 'SAME')")
 
 
@@ -64,7 +65,7 @@ def test_training_in_bfloat16_is_refused_before_anything_is_written_where_it_can
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     config = make_config(gan="lsgan", width=8, steps=1, precision="mixed_bfloat16", run_dir=str(tmp_path / "run"))
     with pytest.raises(ConfigError, match="cannot run with ONEDNN_MAX_CPU_ISA=AVX2 on this CPU"):
-        training.run(config)
+        trainer.run(config)
     assert not (tmp_path / "run").exists()
 
 
@@ -131,7 +132,7 @@ def test_heldout_scores_need_a_colorization_run_and_a_folder(given):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, onednn_convolution", [(None, True), ("0", False)])
-def test_importing_the_package_turns_onednn_on_unless_the_environment_says_otherwise(setting, onednn_convolution):
+def test_the_entry_points_turn_onednn_on_unless_the_environment_says_otherwise(setting, onednn_convolution):
     # oneDNN's verbose log names each primitive it runs: a convolution primitive when TensorFlow's oneDNN kernels
     # are on; with them off (Eigen's convolution) at most the gemm calls Eigen makes. Both on every CPU kind.
     env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
@@ -142,7 +143,9 @@ def test_importing_the_package_turns_onednn_on_unless_the_environment_says_other
 
 
 MALLOC_64_MIB = """
-import ctypes, json, tf_colorgan
+import ctypes, json
+from tf_colorgan import runtime
+runtime.apply()
 class MallInfo2(ctypes.Structure):  # glibc's struct mallinfo2: byte counts of the heap and of mmapped blocks
     _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
                                                       "fsmblks", "uordblks", "fordblks", "keepcost")]
@@ -153,14 +156,14 @@ block = libc.malloc(64 << 20)
 mmapped = libc.mallinfo2().hblkhd - mmapped
 libc.free(ctypes.c_void_p(block))
 print(json.dumps({"mmapped": mmapped, "heap_after_free": libc.mallinfo2().arena,
-                  "settings": tf_colorgan.runtime.MALLOC}))
+                  "settings": runtime.MALLOC}))
 """
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the allocator setting is glibc's mallopt")
 @pytest.mark.parametrize("environment, tuned", [({}, True), ({"MALLOC_MMAP_MAX_": "65536"}, False),
                                                 ({"GLIBC_TUNABLES": "glibc.malloc.check=0"}, False)])
-def test_importing_the_package_makes_malloc_keep_large_blocks_unless_the_environment_tunes_it(environment, tuned):
+def test_the_entry_points_make_malloc_keep_large_blocks_unless_the_environment_tunes_it(environment, tuned):
     # A 64 MiB block is above glibc's largest mmap threshold (32 MiB): by default a fresh mmap, returned to the
     # system on free. Tuned, it comes from the heap, and the heap keeps it after the free (trim threshold 1 GiB).
     env = {key: value for key, value in os.environ.items()
@@ -172,3 +175,13 @@ def test_importing_the_package_makes_malloc_keep_large_blocks_unless_the_environ
         assert result["mmapped"] == 0 and result["heap_after_free"] >= 64 << 20
     else:
         assert result["settings"] is None and result["mmapped"] >= 64 << 20
+
+
+def test_importing_the_package_changes_nothing_in_the_process():
+    """A server or a notebook that imports tf_colorgan keeps its own settings: only the entry points apply them."""
+    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    code = ("import os, tf_colorgan, tf_colorgan.config, tf_colorgan.training.trainer; "
+            "from tf_colorgan import runtime; "
+            "print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'), runtime.MALLOC)")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["None", "None"]

@@ -1,4 +1,4 @@
-"""Tests for tf_colorgan.metrics (per-image colorization metrics), hand-computed on tiny images."""
+"""Tests for tf_colorgan.tasks.colorize.metrics (per-image colorization metrics), hand-computed on tiny images."""
 
 import math
 
@@ -7,7 +7,8 @@ import pytest
 from skimage import data as skdata
 from skimage.metrics import structural_similarity
 
-from tf_colorgan import color, metrics
+from tf_colorgan import color
+from tf_colorgan.tasks.colorize import metrics
 
 
 def _uniform(rgb, shape=(4, 4)):

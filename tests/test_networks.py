@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import networks
+from tf_colorgan.networks import pix2pix, train_mode
 
 
 def conv(k, c_in, c_out, bias=False):
@@ -28,7 +28,7 @@ def unet_trainable_count(upconvs, width=64):
 
 @pytest.mark.parametrize("upconvs", [False, True])
 def test_unet_parameter_count_and_shapes(upconvs):
-    generator = networks.unet_generator(upconvs=upconvs)
+    generator = pix2pix.unet_generator(upconvs=upconvs)
     assert sum(int(np.prod(w.shape)) for w in generator.trainable_weights) == unet_trainable_count(upconvs)
     moving_statistics = 2 * (128 + 256 + 512 * 5 + 512 * 4 + 256 + 128 + 128)  # mean and variance per BN channel
     assert generator.count_params() == unet_trainable_count(upconvs) + moving_statistics
@@ -41,14 +41,14 @@ def test_unet_parameter_count_and_shapes(upconvs):
 
 @pytest.mark.parametrize("width", [8, 1])
 def test_a_narrower_unet_scales_every_hidden_width(width):
-    generator = networks.unet_generator(width=width)
+    generator = pix2pix.unet_generator(width=width)
     assert sum(int(np.prod(w.shape)) for w in generator.trainable_weights) == unet_trainable_count(False, width)
     assert generator.output_shape == (None, 256, 256, 2)
     assert generator.get_layer("g_dec7_relu").output.shape[-1] == 128 * width // 64
 
 
-@pytest.mark.parametrize("builder, first", [(networks.patch_discriminator, "d_conv1"),
-                                            (networks.energy_discriminator, "d_enc1")])
+@pytest.mark.parametrize("builder, first", [(pix2pix.patch_discriminator, "d_conv1"),
+                                            (pix2pix.energy_discriminator, "d_enc1")])
 def test_narrower_discriminators_keep_their_inputs_and_outputs(builder, first):
     original, narrow = builder(), builder(width=8)
     assert narrow.get_layer(first).filters == 8 and narrow.output_shape == original.output_shape
@@ -60,15 +60,15 @@ def test_narrower_discriminators_keep_their_inputs_and_outputs(builder, first):
 
 
 def test_unet_has_no_enc1_skip_and_dropout_only_in_dec1():
-    generator = networks.unet_generator()
+    generator = pix2pix.unet_generator()
     dec8 = generator.get_layer("g_dec8_deconv")
     assert dec8.input.shape[-1] == 128  # dec7 alone, not concat(enc1, dec7)
-    dropouts = [layer.name for layer in generator.layers if isinstance(layer, networks.TrainModeDropout)]
+    dropouts = [layer.name for layer in generator.layers if isinstance(layer, train_mode.TrainModeDropout)]
     assert dropouts == ["g_dec1_dropout"]
 
 
 def test_patch_discriminator_parameter_count_and_70x70_output():
-    discriminator = networks.patch_discriminator()
+    discriminator = pix2pix.patch_discriminator()
     expected = (conv(4, 3, 64) + conv(4, 64, 128) + conv(4, 128, 256) + conv(4, 256, 512) + conv(4, 512, 1)
                 + 2 * (128 + 256 + 512))
     assert sum(int(np.prod(w.shape)) for w in discriminator.trainable_weights) == expected
@@ -77,13 +77,13 @@ def test_patch_discriminator_parameter_count_and_70x70_output():
 
 
 def test_patch_discriminator_layer_norm_variant_has_no_batch_statistics():
-    discriminator = networks.patch_discriminator(norm="layer")
+    discriminator = pix2pix.patch_discriminator(norm="layer")
     assert discriminator.non_trainable_weights == []
     assert discriminator.output_shape == (None, 30, 30, 1)
 
 
 def test_energy_discriminator_parameter_count_and_shapes():
-    discriminator = networks.energy_discriminator()
+    discriminator = pix2pix.energy_discriminator()
     encoder = conv(4, 2, 64, bias=True) + conv(4, 64, 128) + conv(4, 128, 256) + conv(4, 256, 512)
     decoder = conv(4, 512, 256) + conv(4, 256, 128) + conv(4, 128, 64) + conv(4, 64, 2, bias=True)
     offsets = 128 + 256 + 512 + 256 + 128 + 64  # contrib batch_norm: center only, no scale
@@ -94,23 +94,23 @@ def test_energy_discriminator_parameter_count_and_shapes():
 
 def test_train_mode_inference_uses_batch_statistics_and_textbook_mode_does_not():
     l_channel = tf.random.uniform([2, 256, 256, 1], -1.0, 1.0, seed=0)
-    faithful = networks.unet_generator(train_mode_inference=True)
+    faithful = pix2pix.unet_generator(train_mode_inference=True)
     alone = faithful(l_channel[:1], training=False)
     together = faithful(l_channel, training=False)[:1]
     assert float(tf.reduce_max(tf.abs(alone - together))) > 1e-3  # the output depends on the batch (C12)
 
-    textbook = networks.unet_generator(train_mode_inference=False)
+    textbook = pix2pix.unet_generator(train_mode_inference=False)
     first = textbook(l_channel, training=False)
     np.testing.assert_allclose(textbook(l_channel[:1], training=False), first[:1], atol=1e-5)
     np.testing.assert_allclose(textbook(l_channel, training=False), first, atol=1e-6)  # no dropout
 
 
 def test_inference_inside_dropout_seeds_kept_leaves_the_next_mask_unchanged():
-    generator = networks.unet_generator()
+    generator = pix2pix.unet_generator()
     l_channel = tf.random.uniform([2, 256, 256, 1], -1.0, 1.0, seed=0)  # 2: BatchNorm of one value at 1 x 1 is 0
-    (seed,) = networks.dropout_seeds(generator)
+    (seed,) = train_mode.dropout_seeds(generator)
     before = seed.numpy()
-    with networks.dropout_seeds_kept(generator):
+    with train_mode.dropout_seeds_kept(generator):
         first = generator(l_channel, training=False)  # a sample grid, with the faithful dropout at inference
         assert seed.numpy()[1] == before[1] + 1  # each call advances the seed generator's counter
     np.testing.assert_array_equal(seed.numpy(), before)
@@ -118,8 +118,8 @@ def test_inference_inside_dropout_seeds_kept_leaves_the_next_mask_unchanged():
     assert not np.array_equal(generator(l_channel, training=True), first)  # and a new one after it
 
 
-@pytest.mark.parametrize("builder, size", [(networks.unet_generator, 128), (networks.unet_generator, 300),
-                                           (networks.patch_discriminator, 20), (networks.energy_discriminator, 40)])
+@pytest.mark.parametrize("builder, size", [(pix2pix.unet_generator, 128), (pix2pix.unet_generator, 300),
+                                           (pix2pix.patch_discriminator, 20), (pix2pix.energy_discriminator, 40)])
 def test_bad_sizes_are_refused_with_one_clear_message(builder, size):
     with pytest.raises(ValueError, match=f"Invalid `size`.*Received: size={size}"):
         builder(size=size)
@@ -127,7 +127,7 @@ def test_bad_sizes_are_refused_with_one_clear_message(builder, size):
 
 def test_bad_norm_is_refused():
     with pytest.raises(ValueError, match="Expected one of \\('batch', 'layer'\\). Received: norm='instance'"):
-        networks.patch_discriminator(norm="instance")
+        pix2pix.patch_discriminator(norm="instance")
 
 
 def _forward_backward(layer, x, dy):
@@ -148,7 +148,7 @@ def test_fused_batch_norm_computes_what_keras_batch_norm_computes(shape, scale):
     # |x| inv, which cancel to (x - mean) inv; at n = 1, inv = gamma / sqrt(epsilon) makes them ~10^3 (atol below).
     x = tf.random.normal(shape, mean=3.0, stddev=2.0, seed=1)
     dy = tf.random.normal(shape, seed=2)
-    fused = networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, scale=scale)
+    fused = train_mode.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, scale=scale)
     keras_norm = keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, scale=scale)
     for layer in (fused, keras_norm):
         layer.build(shape)
@@ -172,7 +172,7 @@ def test_fused_batch_norm_in_bfloat16_computes_what_keras_batch_norm_computes():
     shape = [4, 8, 8, 16]
     x = tf.cast(tf.random.normal(shape, mean=3.0, stddev=2.0, seed=1), tf.bfloat16)
     dy = tf.cast(tf.random.normal(shape, seed=2), tf.bfloat16)
-    layers = [networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype="mixed_bfloat16"),
+    layers = [train_mode.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype="mixed_bfloat16"),
               keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, dtype="mixed_bfloat16")]
     results = []
     for layer in layers:
@@ -197,7 +197,7 @@ def test_inference_on_batch_statistics_leaves_the_moving_averages(dtype, synchro
     # A sample grid or a held-out score (training=False with the original's train-mode inference) normalises
     # with the batch's moments exactly as a training call does, and only the training call moves the averages.
     x = tf.random.normal([4, 8, 8, 16], mean=3.0, stddev=2.0, seed=1)
-    norm = networks.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype=dtype, synchronized=synchronized)
+    norm = train_mode.TrainModeBatchNorm(epsilon=1e-5, momentum=0.9, dtype=dtype, synchronized=synchronized)
     norm.build(x.shape)
     start = [w.numpy() for w in norm.non_trainable_weights]
     inference = norm(x, training=False)

@@ -5,9 +5,10 @@ import json
 
 import tensorflow as tf
 
-from tf_colorgan import objectives, settings, training
+from tf_colorgan import objectives, settings
 from tf_colorgan.config import make_config
 from tf_colorgan.objectives import base
+from tf_colorgan.training import trainer
 
 
 class Hinge(base.AdversarialModel):
@@ -36,7 +37,7 @@ def test_a_toy_objective_in_a_test_file_alone_trains_through_the_package(tmp_pat
     config = make_config(gan="hinge", hinge_margin=0.5, width=8, steps=2, run_dir=str(tmp_path / "run"),
                          image_every=100, sample_count=1)
     assert (config.lr, config.beta1, config.hinge_margin) == (2e-4, 0.0, 0.5)  # its defaults and its setting
-    model = training.run(config)
+    model = trainer.run(config)
     assert isinstance(model, Hinge) and model.step == 2 and int(model.d_optimizer.iterations) == 2
     recorded = json.loads((tmp_path / "run" / "config.json").read_text())
     assert (recorded["gan"], recorded["hinge_margin"]) == ("hinge", 0.5)

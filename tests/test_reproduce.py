@@ -1,4 +1,4 @@
-"""python -m tf_colorgan.reproduce: the report's configurations, trained and compared (two of them, briefly)."""
+"""python -m tf_colorgan.study: the report's configurations, trained and compared (two of them, briefly)."""
 
 import json
 import shutil
@@ -10,8 +10,9 @@ import time
 import pytest
 from PIL import Image
 
-from tf_colorgan import machine, reproduce
+from tf_colorgan import machine
 from tf_colorgan.config import ConfigError
+from tf_colorgan.study import reproduce
 
 
 def test_configurations_are_the_reports_eight_with_their_learning_rates():
@@ -34,7 +35,7 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
         Image.fromarray(photo).convert("L").convert("RGB").save(gray / name.replace(".jpg", ".png"))
     results = tmp_path / "results"
     result = subprocess.run(
-        [sys.executable, "-m", "tf_colorgan.reproduce", "--figure=6", "--dataset=sample", "--steps=1",
+        [sys.executable, "-m", "tf_colorgan.study", "--figure=6", "--dataset=sample", "--steps=1",
          "--only=lsgan_l1,wgan_l2", "--n_critic_warmup=1", "--width=8", f"--models_dir={tmp_path / 'runs'}",
          f"--heldout={heldout}", "--heldout_every=1", f"--true_gray_dir={gray}",
          f"--results_dir={results}", "--precision=auto", "--grid=flower.jpg"], capture_output=True, text=True,
@@ -98,7 +99,7 @@ def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
 def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
     log = tmp_path / "stderr.txt"  # a file, not a pipe: an undrained pipe fills (64 KiB of logs) and blocks the run
     process = subprocess.Popen(
-        [sys.executable, "-m", "tf_colorgan.reproduce", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",
+        [sys.executable, "-m", "tf_colorgan.study", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",
          "--save_every=1", "--width=8", f"--models_dir={tmp_path}"],
         stdout=subprocess.DEVNULL, stderr=log.open("w"))
     checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"

@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import data, export, networks
+from tf_colorgan.data import sources
+from tf_colorgan.networks import pix2pix
+from tf_colorgan.tasks.colorize import export, lab_stream
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -37,20 +39,21 @@ def call(url, body=None):
 
 
 def b64_file(name):
-    return base64.b64encode((data.SAMPLE_DIR / name).read_bytes()).decode("ascii")
+    return base64.b64encode((sources.SAMPLE_DIR / name).read_bytes()).decode("ascii")
 
 
 @pytest.fixture(scope="module")
 def server(module_tmp_path):
     """(base URL, export folder): `tf-colorgan serve` on a width-8 colorizer's export, with small limits."""
-    generator = networks.unet_generator(width=8)
-    generator(data.eval_pairs(data.make_split("sample", 0), 256, 4)[0], training=True)  # move the moving averages
+    generator = pix2pix.unet_generator(width=8)
+    # move the moving averages
+    generator(lab_stream.eval_pairs(sources.make_split("sample", 0), 256, 4)[0], training=True)
     last = generator.get_layer("g_dec8_deconv").kernel  # x3000: an untrained U-Net colours within rounding of gray
     last.assign(last * 3000.0)
     path = module_tmp_path / "export"
     export.export_colorizer(generator, 256, path)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tf_colorgan.cli", "serve", "--model", str(path), "--port",
+    process = subprocess.Popen([sys.executable, "-m", "tf_colorgan.serving", "serve", "--model", str(path), "--port",
                                 str(port), "--max_request_bytes=2000000", "--max_pixels=300000"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}/v1/models/colorgan"
@@ -78,7 +81,7 @@ def test_status_and_both_signatures_answer_like_the_export(server):
         {"signature_name": "encoded", "instances": [{"b64": b64_file("coffee.jpg")}]}).encode())
     assert status == 200
     png = base64.b64decode(answer["predictions"][0]["b64"])
-    photo = tf.io.decode_jpeg((data.SAMPLE_DIR / "coffee.jpg").read_bytes())
+    photo = tf.io.decode_jpeg((sources.SAMPLE_DIR / "coffee.jpg").read_bytes())
     expected = signatures["serving_default"](images=photo[tf.newaxis])["colorized"][0].numpy()
     assert np.array_equal(tf.io.decode_png(png).numpy(), expected)  # at the photo's own size, 512 x 341
 
@@ -136,7 +139,7 @@ def test_the_page_colours_a_picked_photo_in_chromium_and_says_when_a_file_is_not
 
     base, path = server
     old_photo = tmp_path / "old_photo.jpg"  # a black-and-white photo: chelsea.jpg in gray, 451 x 300
-    gray = tf.image.rgb_to_grayscale(tf.io.decode_jpeg((data.SAMPLE_DIR / "chelsea.jpg").read_bytes()))
+    gray = tf.image.rgb_to_grayscale(tf.io.decode_jpeg((sources.SAMPLE_DIR / "chelsea.jpg").read_bytes()))
     old_photo.write_bytes(tf.io.encode_jpeg(gray, quality=95).numpy())
     notes = tmp_path / "notes.jpg"
     notes.write_text("not a photo\n")

@@ -1,9 +1,9 @@
-"""The profile of a training iteration (`python -m tf_colorgan.benchmark --profile=N`): every convolution of the
-iteration is found in the tf.profiler trace, once, under its layer and kernel."""
+"""The profile of a training iteration (`python -m tf_colorgan.benchmarking.benchmark --profile=N`): every
+convolution of the iteration is found in the tf.profiler trace, once, under its layer and kernel."""
 
 import pytest
 
-from tf_colorgan import benchmark, step_profile
+from tf_colorgan.benchmarking import benchmark, step_profile
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""tf_colorgan.study: the numbers behind the README's answers to the report's claims, on hand-computed cases."""
+"""tf_colorgan.study.analysis: the numbers behind the README's answers to the report's claims, on hand-computed
+cases."""
 
 import json
 import pathlib
@@ -7,33 +8,33 @@ import re
 import numpy as np
 import pytest
 
-from tf_colorgan import study
+from tf_colorgan.study import analysis
 
 
 def test_paired_ranks_and_their_intervals():
-    ranked = study.paired_bootstrap({"A": np.ones(4), "B": np.full(4, 2.0), "C": np.full(4, 3.0)}, True)
+    ranked = analysis.paired_bootstrap({"A": np.ones(4), "B": np.full(4, 2.0), "C": np.full(4, 3.0)}, True)
     assert ranked == {"A": {"rank": 1, "rank_ci95": [1, 1]}, "B": {"rank": 2, "rank_ci95": [2, 2]},
                       "C": {"rank": 3, "rank_ci95": [3, 3]}}
-    assert study.paired_bootstrap({"A": np.ones(4), "C": np.full(4, 3.0)}, False)["C"]["rank"] == 1
+    assert analysis.paired_bootstrap({"A": np.ones(4), "C": np.full(4, 3.0)}, False)["C"]["rank"] == 1
     # A = (0, 10, 0, 10) has mean 5 against B's constant 4 (lower is better: B ranks 1). A resample of A has a
     # mean below 4 when it draws the 10 at most once in 4 draws: probability 5/16, well inside (2.5%, 97.5%),
     # so both ranks range over [1, 2].
-    ranked = study.paired_bootstrap({"A": np.array([0.0, 10.0, 0.0, 10.0]), "B": np.full(4, 4.0)}, True)
+    ranked = analysis.paired_bootstrap({"A": np.array([0.0, 10.0, 0.0, 10.0]), "B": np.full(4, 4.0)}, True)
     assert ranked == {"A": {"rank": 2, "rank_ci95": [1, 2]}, "B": {"rank": 1, "rank_ci95": [1, 2]}}
 
 
 def test_steps_to_reach_and_window_means():
     record = {"heldout": {"step": [0, 50, 100, 150], "ab_l1": [20.0, 15.0, 12.0, 12.5]},
               "losses": {"step": list(range(1, 151)), "d_loss": [float(s) for s in range(1, 151)]}}
-    assert study.steps_to_reach(record, 12.0) == 100 and study.steps_to_reach(record, 15.5) == 50
-    assert study.steps_to_reach(record, 11.9) is None
+    assert analysis.steps_to_reach(record, 12.0) == 100 and analysis.steps_to_reach(record, 15.5) == 50
+    assert analysis.steps_to_reach(record, 11.9) is None
     # means of steps 1..50, 51..100, 101..150
-    assert study.window_means(record, "d_loss", [50, 100, 150], 50) == [25.5, 75.5, 125.5]
+    assert analysis.window_means(record, "d_loss", [50, 100, 150], 50) == [25.5, 75.5, 125.5]
 
 
 def test_table_rows_are_mean_and_interval_per_model():
-    stats = {name: {"mean": 1.23456, "ci95": [1.0, 1.5]} for name, _ in study.TABLE_METRICS}
-    text = study.table({"Gray (ab = 0)": stats, "GAN L1=100 L2=0": stats})
+    stats = {name: {"mean": 1.23456, "ci95": [1.0, 1.5]} for name, _ in analysis.TABLE_METRICS}
+    text = analysis.table({"Gray (ab = 0)": stats, "GAN L1=100 L2=0": stats})
     lines = text.splitlines()
     assert lines[0] == "| model | ab L1 | PSNR dB | SSIM | AuC % | pixel acc. | CF | dCF |"
     assert lines[2] == ("| Gray (ab = 0) | 1.23 [1.00, 1.50] | 1.23 [1.00, 1.50] | 1.235 [1.000, 1.500] | "
@@ -42,7 +43,7 @@ def test_table_rows_are_mean_and_interval_per_model():
 
 
 def analysed_correlations(heldout_steps, values):
-    """The loss-quality correlations `study.analyse` gives one GAN-L1 run with losses 1..4 (D rising, G falling)
+    """The loss-quality correlations `analysis.analyse` gives one GAN-L1 run with losses 1..4 (D rising, G falling)
     scored on held-out photos at `heldout_steps` (step 0 first) with ab L1 and colourfulness `values`."""
     record = {"heldout": {"step": heldout_steps, "ab_l1": values, "colourfulness": values},
               "losses": {"step": [1, 2, 3, 4], "d_loss": [1.0, 2.0, 3.0, 4.0], "g_loss": [4.0, 3.0, 2.0, 1.0]},
@@ -51,9 +52,9 @@ def analysed_correlations(heldout_steps, values):
     stats = {"mean": 1.0, "ci95": [1.0, 1.0]}
     per_image = [{"colourfulness": 1.0, "dcf": 1.0, "auc": 1.0}]
     summary = {name: stats for name in ("colourfulness", "colourfulness_abs", "dcf", "auc")}
-    results = {"models": {study.GRAY: {"summary": summary, "per_image": per_image},
+    results = {"models": {analysis.GRAY: {"summary": summary, "per_image": per_image},
                           "X": {"summary": summary, "per_image": per_image}}, "truth": {}}
-    return study.analyse(results, {"x": record})["d_loss_quality_spearman"]["x"]
+    return analysis.analyse(results, {"x": record})["d_loss_quality_spearman"]["x"]
 
 
 @pytest.mark.parametrize("values", [[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]])
@@ -87,7 +88,7 @@ def test_the_readme_results_table_is_the_one_of_the_published_metrics():
     section = readme_section("Results")
     rows = [line for line in section.splitlines() if line.startswith("| ")]
     models = json.loads((RESULTS / "metrics.json").read_text())["models"]
-    expected = study.table({label: model["summary"] for label, model in models.items()}).splitlines()
+    expected = analysis.table({label: model["summary"] for label, model in models.items()}).splitlines()
     start = rows.index(expected[0])  # the table's header row
     assert rows[start:start + len(expected) - 1] == [expected[0], *expected[2:]]
     assert section.count(expected[1]) >= 1  # its separator row
@@ -108,11 +109,11 @@ def test_every_link_and_figure_of_the_readme_and_the_docs_resolves():
 
 def test_a_strip_of_photos_round_trips_and_a_wrong_count_is_refused(tmp_path):
     photos = np.stack([np.full((8, 8, 3), value, np.uint8) for value in (0, 128, 255)])
-    study.write_strip(tmp_path / "strip.jpg", photos)
+    analysis.write_strip(tmp_path / "strip.jpg", photos)
     # JPEG of flat 8 x 8 blocks: a flat block's DC coefficient is quantised to within a level or so
-    np.testing.assert_allclose(study.read_strip(tmp_path / "strip.jpg", 3), photos, atol=2)
+    np.testing.assert_allclose(analysis.read_strip(tmp_path / "strip.jpg", 3), photos, atol=2)
     with pytest.raises(ValueError, match=r"Expected 2 square photos side by side, 8 x 16. Received: shape \(8, 24\)"):
-        study.read_strip(tmp_path / "strip.jpg", 2)
+        analysis.read_strip(tmp_path / "strip.jpg", 2)
 
 
 def run(label, curve, seed=0):
@@ -120,13 +121,13 @@ def run(label, curve, seed=0):
     metric) scored at steps 0, 100, ..."""
     return {"label": label, "settings": {"seed": seed},
             "heldout": {"step": [100 * i for i in range(len(curve))],
-                        **{name: list(curve) for name, _ in study.CURVE_METRICS}}}
+                        **{name: list(curve) for name, _ in analysis.CURVE_METRICS}}}
 
 
 def test_ranks_at_the_last_step_and_by_the_mean_of_the_last_five_can_disagree():
     records = {"a": run("A", [10, 9, 8, 7, 6, 5]), "b": run("B", [10, 4, 4, 4, 4, 6]),
                "b_seed1": run("B seed 1", [1, 1, 1, 1, 1, 1], seed=1)}  # seeds other than 0 are not ranked
-    ranked = study.curve_ranks(records)
+    ranked = analysis.curve_ranks(records)
     # ab L1 (lower is better): last 5 vs 6; means of the last five: A (9+8+7+6+5)/5 = 7, B (4*4+6)/5 = 4.4
     assert ranked["ab_l1"]["per_configuration"] == {
         "A": {"last": 5, "rank_last": 1, "mean_last": 7.0, "rank_mean_last": 2},
@@ -138,11 +139,11 @@ def test_ranks_at_the_last_step_and_by_the_mean_of_the_last_five_can_disagree():
 
 def test_versus_gray_names_the_first_better_step_and_the_paired_interval_of_the_final_difference():
     gray, model = [10.0, 10.0, 10.0, 10.0], [8.0, 9.0, 8.0, 9.0]
-    summary = {name: {"mean": 10.0} for name, _ in study.CURVE_METRICS}
-    results = {"models": {study.GRAY: {"summary": summary, "per_image": [{n: v for n, _ in study.CURVE_METRICS}
+    summary = {name: {"mean": 10.0} for name, _ in analysis.CURVE_METRICS}
+    results = {"models": {analysis.GRAY: {"summary": summary, "per_image": [{n: v for n, _ in analysis.CURVE_METRICS}
                                                                            for v in gray]},
-                          "A": {"per_image": [{n: v for n, _ in study.CURVE_METRICS} for v in model]}}}
-    compared = study.versus_gray(results, {"a": run("A", [12.0, 11.0, 9.5, 10.5])})["A"]
+                          "A": {"per_image": [{n: v for n, _ in analysis.CURVE_METRICS} for v in model]}}}
+    compared = analysis.versus_gray(results, {"a": run("A", [12.0, 11.0, 9.5, 10.5])})["A"]
     # ab L1 (lower is better): 9.5 at step 200 is the first below gray's 10; every photo's difference is -1 or -2,
     # so every resampled mean, and the interval, lies in [-2, -1]
     assert compared["ab_l1"]["first_step_better"] == 200 and compared["ab_l1"]["final_minus_gray"] == -1.5
@@ -154,23 +155,23 @@ def test_versus_gray_names_the_first_better_step_and_the_paired_interval_of_the_
 
 def test_seed_spread_sets_two_seeds_of_a_configuration_against_the_configurations():
     means = {"A": 10.0, "A seed 1": 11.5, "B": 13.0, "C": 12.0}
-    results = {"models": {label: {"summary": {name: {"mean": mean} for name, _ in study.TABLE_METRICS}}
+    results = {"models": {label: {"summary": {name: {"mean": mean} for name, _ in analysis.TABLE_METRICS}}
                           for label, mean in means.items()}}
     records = {"gan_l1": run("A", [0]), "gan_l1_seed1": run("A seed 1", [0], seed=1), "lsgan_l1": run("B", [0]),
                "ebgan_l1": run("C", [0])}
-    spread = study.seed_spread(results, records)
+    spread = analysis.seed_spread(results, records)
     # configurations at seed 0: 10, 13, 12 -> range 3, pairwise differences 3, 2, 1 -> median 2
     assert spread["configurations"]["ab_l1"] == {"range": 3.0, "median_pairwise": 2.0}
     assert spread["seeds"] == {"gan_l1": {name: {"means": {"A": 10.0, "A seed 1": 11.5}, "range": 1.5}
-                                          for name, _ in study.TABLE_METRICS}}
+                                          for name, _ in analysis.TABLE_METRICS}}
 
 
 def test_records_load_in_configuration_order_each_configuration_seeds_in_order(tmp_path):
     (tmp_path / "runs").mkdir()
     for name in ("lsgan_l1", "gan_l1_seed10", "gan_l1", "gan_l1_seed2", "wgan_l2"):
         (tmp_path / "runs" / f"{name}.json").write_text(json.dumps({"name": name}))
-    assert list(study.load_records(tmp_path)) == ["gan_l1", "gan_l1_seed2", "gan_l1_seed10", "lsgan_l1", "wgan_l2"]
-    assert study.record_name("gan_l1", 0) == "gan_l1" and study.record_name("gan_l1", 2) == "gan_l1_seed2"
+    assert list(analysis.load_records(tmp_path)) == ["gan_l1", "gan_l1_seed2", "gan_l1_seed10", "lsgan_l1", "wgan_l2"]
+    assert analysis.record_name("gan_l1", 0) == "gan_l1" and analysis.record_name("gan_l1", 2) == "gan_l1_seed2"
 
 
 def test_the_grid_names_photos_in_the_evaluation_order_and_refuses_unknown_ones(tmp_path):
@@ -179,13 +180,13 @@ def test_the_grid_names_photos_in_the_evaluation_order_and_refuses_unknown_ones(
 
     for name in ("coffee", "chelsea", "rocket"):
         Image.fromarray(getattr(skdata, name)()).save(tmp_path / f"{name}.png")
-    order = study.evaluation.evaluation_split(str(tmp_path))["train"]
+    order = analysis.evaluation.evaluation_split(str(tmp_path))["train"]
     assert sorted(order) == ["chelsea.png", "coffee.png", "rocket.png"]
-    assert study.grid_indices(tmp_path, ["rocket.png", "coffee.png"]) == [order.index("rocket.png"),
+    assert analysis.grid_indices(tmp_path, ["rocket.png", "coffee.png"]) == [order.index("rocket.png"),
                                                                           order.index("coffee.png")]
-    assert study.grid_indices(tmp_path, None) == [0, 1, 2]
-    with pytest.raises(study.ConfigError, match=r"Expected file names of photos in .*Received: \['lily.png'\]"):
-        study.grid_indices(tmp_path, ["coffee.png", "lily.png"])
+    assert analysis.grid_indices(tmp_path, None) == [0, 1, 2]
+    with pytest.raises(analysis.ConfigError, match=r"Expected file names of photos in .*Received: \['lily.png'\]"):
+        analysis.grid_indices(tmp_path, ["coffee.png", "lily.png"])
 
 
 def test_timing_names_each_configurations_precisions_machines_dates_and_commits(tmp_path):
@@ -197,7 +198,7 @@ def test_timing_names_each_configurations_precisions_machines_dates_and_commits(
                 segment("mixed_bfloat16", "AMD EPYC", ["avx2", "fma", "avx512f"], "2026-12-04", None)]
     records = {"gan_l1": {"steps": 2000, "seconds_per_step": {"median": 4.9234, "mean": 5.3},
                           "training_seconds": 10600.4, "segments": segments}}
-    study.write_timing(records, tmp_path / "timing.csv")
+    analysis.write_timing(records, tmp_path / "timing.csv")
     rows = (tmp_path / "timing.csv").read_text().splitlines()
     assert rows[0].endswith(",dates,commits")
     assert rows[1] == ("gan_l1,2000,4.923,5.3,10600,float32+mixed_bfloat16,AMD EPYC,avx2 fma+avx2 fma avx512f,"

@@ -5,11 +5,12 @@ import sys
 
 import pytest
 
-from tf_colorgan import objectives, tasks, training
+from tf_colorgan import objectives, tasks
 from tf_colorgan.config import make_config
+from tf_colorgan.training import trainer
 
 SETTINGS_INTERFACE = ("Settings", "TEXTBOOK_FORMS", "COLOUR_ONLY", "preset", "check", "run_name", "default_steps")
-PLUGIN_INTERFACE = ("problem", "build_networks", "training_stream", "sample_renderer", "metric_callbacks", "export")
+PLUGIN_INTERFACE = ("problem", "build_networks", "training_stream", "sample_renderer", "periodic_metrics", "export")
 
 
 @pytest.mark.parametrize("name", tasks.names())
@@ -34,7 +35,7 @@ def test_the_registries_find_every_task_and_objective_by_its_module():
     ({"task": "generate", "experiment": "dcgan_mnist", "gan": "lsgan"}, {"batch_mean": False}),
 ])
 def test_the_task_sets_its_part_of_the_objective_options(given, expected):
-    model = training.build_model(make_config(**given))
+    model = trainer.build_model(make_config(**given))
     assert {name: getattr(model, name) for name in expected} == expected
 
 

@@ -14,8 +14,9 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing import plugin_event_accumulator
 
-from tf_colorgan import callbacks, networks, rundir, training
 from tf_colorgan.config import Config, ConfigError, make_config
+from tf_colorgan.networks import train_mode
+from tf_colorgan.training import callbacks, rundir, trainer
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FAST = ["--steps=2", "--batch_size=2", "--image_every=1", "--width=8"]  # 1/64 of the work
@@ -90,13 +91,13 @@ def test_the_checkpoint_holds_the_step_the_optimizer_state_and_the_dropout_seeds
     # A rerun resuming from it: test_distribute's two-worker test (colorization, one worker and two) and the
     # kill test below.
     config = Config.from_json((lsgan_run / "config.json").read_text())
-    saved = training.build_model(config)
-    assert networks.dropout_seeds(saved.generator)[0].numpy()[1] == 0
-    training.restore_latest(saved, lsgan_run)
+    saved = trainer.build_model(config)
+    assert train_mode.dropout_seeds(saved.generator)[0].numpy()[1] == 0
+    trainer.restore_latest(saved, lsgan_run)
     assert int(saved.step) == 2 and int(saved.d_optimizer.iterations) == 2
     # The dropout seed went on from the checkpoint: one draw per generator call, one call in each of the 2 steps'
     # discriminator and generator updates; the two sample grids and the three held-out scores drew none.
-    assert networks.dropout_seeds(saved.generator)[0].numpy()[1] == 4
+    assert train_mode.dropout_seeds(saved.generator)[0].numpy()[1] == 4
     adam_moments = sum(float(tf.reduce_sum(tf.abs(v))) for v in saved.g_optimizer.variables[2:])
     assert adam_moments > 0
 

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import networks, objectives, training
+from tf_colorgan import objectives
 from tf_colorgan.config import make_config
+from tf_colorgan.networks import train_mode
+from tf_colorgan.training import trainer
 
 STEPS = 2
 OBJECTIVES = objectives.names()
@@ -20,9 +22,9 @@ def train(config, pairs, dropout=True):
     trained from seed 0 on the same two photos `pairs` (L', ab') at every update (without the U-Net's dropout if
     not `dropout`)."""
     keras.utils.set_random_seed(0)  # the same initial weights and dropout seeds for both forms
-    model = training.build_model(config)
+    model = trainer.build_model(config)
     for layer in model.generator.layers if not dropout else ():
-        if isinstance(layer, networks.TrainModeDropout):
+        if isinstance(layer, train_mode.TrainModeDropout):
             layer.rate = 0.0
     before = model.get_weights()
     batches = [tuple(tf.stack([x] * int(model.batches_per_step(tf.constant(step, tf.int64)))) for x in pairs)

@@ -1,9 +1,7 @@
 """tf_colorgan: colorization GANs in TensorFlow 2 / Keras 3, faithful to the code of Fabbri's 2017 report.
 
-Importing the package makes two process-wide settings before TensorFlow starts (`tf_colorgan.runtime`): TensorFlow's
-oneDNN kernels on (`TF_ENABLE_ONEDNN_OPTS=1`, unless the environment sets the variable) and glibc's malloc keeping
-large freed blocks for reuse (unless the environment sets its own malloc variables). Import tf_colorgan before
-tensorflow in your own scripts (train.py, eval.py, `tf-colorgan` and `python -m tf_colorgan.*` do).
+Importing it changes nothing in the process: the entry points (train.py, eval.py, the console scripts of
+`tf_colorgan.scripts`, `python -m tf_colorgan.study`) apply the process settings of `tf_colorgan.runtime` (oneDNN on,
+glibc's malloc keeping large freed blocks) before TensorFlow starts; call `tf_colorgan.runtime.apply()` first in a
+program of your own to get the same. docs/architecture.md describes the layout.
 """
-
-from tf_colorgan import runtime  # noqa: F401  (its settings are made on import)

@@ -165,3 +165,16 @@ def denormalize_lab(l, ab):
     if l.dtype != ab.dtype:
         l, ab = tf.cast(l, tf.float32), tf.cast(ab, tf.float32)
     return tf.concat([(l + 1.0) * L_SCALE, ab * AB_SCALE], axis=-1)
+
+
+def to_uint8(images, unit_range=True):
+    """Float images in [0, 1] (`unit_range`) or [-1, 1] -> uint8 [0, 255], rounded and clipped."""
+    images = tf.cast(images, tf.float32)
+    images = images if unit_range else (images + 1.0) / 2.0
+    return tf.cast(tf.round(tf.clip_by_value(images, 0.0, 1.0) * 255.0), tf.uint8)
+
+
+def lab_to_uint8(l, ab):
+    """L' [..., 1] and ab' [..., 2] (normalised, `normalize_lab`) -> sRGB uint8 [..., 3], rounded and clipped: the
+    one way every prediction becomes a picture (the export, the evaluation, the sample grids)."""
+    return to_uint8(lab_to_rgb(denormalize_lab(l, ab)))

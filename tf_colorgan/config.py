@@ -6,8 +6,9 @@ model class in `tf_colorgan.objectives`: EBGAN's margin, WGAN's clipping, ...); 
 read them as if they were its own. `config.json` is one flat mapping of all three.
 
 `make_config(**given)` builds it from the settings the user gave: the task's preset (generation: the named
-experiment of `tf_colorgan.tasks.generate.presets`), the objective's defaults from the original code (learning rate, beta1, its
-settings), then every given value; a setting that is not the run's is refused, naming whose settings it is not.
+experiment of `tf_colorgan.tasks.generate.presets`), the objective's defaults from the original code (learning
+rate, beta1, its settings), then every given value; a setting that is not the run's is refused, naming whose settings
+it is not.
 Defaults are the values the report's colorization runs used (docs/original-code.md section 5).
 
 Importing this module or reading a run's config.json (`Config.from_json`) imports no TensorFlow; `make_config`
@@ -32,7 +33,7 @@ class Config(settings.Settings):
     (mappings, read as attributes of the config)."""
 
     task: str = setting(tasks.DEFAULT, "The task (see --task).", flag=False)
-    gan: str = setting("gan", "The objective (see --gan).", flag=False)
+    gan: str = setting(objectives.DEFAULT, "The objective (see --gan).", flag=False)
     dataset: str = setting("sample", "'sample' (the built-in photos in tf_colorgan/sample), a folder of images, or "
                            "a TensorFlow Datasets name such as celeb_a.")
     data_dir: str | None = setting(None, "TFDS data directory (default: TFDS's own).")

@@ -24,11 +24,9 @@ storage that all workers read.
 """
 
 import os
-import pathlib
 
 import tensorflow as tf
 
-from tf_colorgan import rundir
 from tf_colorgan.settings import ConfigError
 
 
@@ -77,13 +75,6 @@ def is_chief(strategy):
     if task is None or task[0] == "chief":
         return True
     return task == ("worker", 0) and "chief" not in strategy.cluster_resolver.cluster_spec().jobs
-
-
-def work_dir(run_dir, strategy):
-    """Where this process writes: the run directory for the chief, `run_dir/workers/<task>_<id>` otherwise."""
-    if is_chief(strategy):
-        return pathlib.Path(run_dir)
-    return rundir.worker(run_dir, *worker(strategy))
 
 
 def check_same_step(strategy, step):

@@ -1,11 +1,13 @@
-"""Process-wide settings made once, when `tf_colorgan` is imported, before TensorFlow starts.
+"""Process-wide settings, made by the entry points (`apply`) before TensorFlow starts, never on import.
+
+train.py, eval.py, the console scripts (`tf_colorgan.scripts`), `python -m tf_colorgan.study`, the benchmarks and
+the test suite's conftest call `apply()` first; a program of your own may too, before it imports TensorFlow.
 
 oneDNN on: `TF_ENABLE_ONEDNN_OPTS=1` unless the environment already sets the variable. TensorFlow enables its
 oneDNN kernels by default only on CPUs with AVX-512 VNNI, AVX512-BF16 or AMX; elsewhere (an AVX2-only CPU) its
 convolutions run through Eigen, and the float32 training step of the U-Net was measured 1.33x slower there (an
 AVX2-only AMD EPYC: 10.1 s against 7.5 s per LSGAN iteration at batch 4, both with a second training process
-beside them). TensorFlow reads the variable once, when it is imported: import tf_colorgan first (train.py,
-eval.py, `tf-colorgan` and `python -m tf_colorgan.*` do), or set it yourself.
+beside them). TensorFlow reads the variable once, when it is imported: `apply()` before that, or set it yourself.
 
 Large buffers kept: glibc's malloc serves every request above its mmap threshold (128 KiB, raised as such blocks
 are freed, to at most 32 MiB) with a fresh mmap, which the kernel page-faults and zeroes on first touch and unmaps
@@ -17,7 +19,7 @@ batch 4 were 1.07-1.13x faster (medians of alternated runs on an AVX512-BF16 AMD
 iteration 1.23 s against 1.33, bfloat16 and oneDNN limited to AVX2 alike; about what tcmalloc, preloaded, gives)
 for about 180 MiB more peak memory (`results/benchmark/avx512_zen5_malloc.md`). The environment opts out by setting
 any of glibc's own malloc variables (`MALLOC_MMAP_MAX_=65536` restores its default), which glibc has then applied
-itself; `MALLOC` records what was done.
+itself; `MALLOC` records what was done (None until `apply`, or where nothing was set).
 """
 
 import ctypes
@@ -48,5 +50,12 @@ def keep_large_buffers():
     return {name: value for name, (parameter, value) in settings.items() if mallopt(parameter, value) == 1}
 
 
-turn_onednn_on()
-MALLOC = keep_large_buffers()
+MALLOC = None
+
+
+def apply():
+    """Makes both settings (oneDNN on, large buffers kept) and records the malloc ones in `MALLOC`. Call it once,
+    first thing, from a program's entry point."""
+    global MALLOC
+    turn_onednn_on()
+    MALLOC = keep_large_buffers()

@@ -31,7 +31,7 @@ pathlib.Path("/tmp/shot/china_gray.jpg").write_bytes(gray.numpy())
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
-server = subprocess.Popen([sys.executable, "-m", "tf_colorgan.cli", "serve", "--model", "/tmp/shot/export", "--port",
+server = subprocess.Popen([sys.executable, "-m", "tf_colorgan.serving", "serve", "--model", "/tmp/shot/export", "--port",
                            str(port)])
 for _ in range(240):
     try:

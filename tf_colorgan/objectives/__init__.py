@@ -18,6 +18,7 @@ Example (an objective in one file; nothing else changes):
 import importlib
 import pkgutil
 
+DEFAULT = "gan"  # --gan's default: the report's first objective
 _REGISTERED = {}
 _OWN = "base"  # the one module of the package that is not an objective
 

@@ -46,7 +46,7 @@ class AdversarialModel(keras.Model):
         name: the objective's name (`--gan=<name>`), its key in `tf_colorgan.objectives`.
         summary: one line for train.py's `--gan` help.
         learning_rate, beta1: the original code's defaults of both networks' optimizer (table 2.7).
-        textbook_form: whether `--textbook=<name>` selects a textbook form of the losses.
+        textbook_form: what `--textbook=<name>` selects instead of the original code's losses ("" for none).
         autoencoder_discriminator: D is an auto-encoder scoring energies (EBGAN), not a judge of the pair.
         batch_norm_allowed: whether D may use BatchNorm (no for a gradient penalty on per-sample gradients).
         feature_scores: scores D's conv features where the networks offer them (the LSUN code), unless textbook.
@@ -68,7 +68,7 @@ class AdversarialModel(keras.Model):
     summary = ""
     learning_rate = 1e-4
     beta1 = 0.9
-    textbook_form = False
+    textbook_form = ""
     autoencoder_discriminator = False
     batch_norm_allowed = True
     feature_scores = False
@@ -165,7 +165,8 @@ class AdversarialModel(keras.Model):
 
     def discriminator_update_at(self, batches, step, index):
         """Discriminator update `index` of iteration `step`, on batch `index` of the iteration's `batches`."""
-        return self.discriminator_update(*self.problem.inputs([b[index] for b in batches], "discriminator", step, index))
+        inputs = self.problem.inputs([b[index] for b in batches], "discriminator", step, index)
+        return self.discriminator_update(*inputs)
 
     def generator_update_at(self, batches, step):
         """A generator update of iteration `step`, on the iteration's last batch."""

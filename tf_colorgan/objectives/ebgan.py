@@ -101,7 +101,7 @@ class EBGAN(base.AdversarialModel):
     name = "ebgan"
     summary = "auto-encoder D on ab"
     learning_rate = 1e-3
-    textbook_form = True
+    textbook_form = "per-sample MSE energy"
     autoencoder_discriminator = True
 
     @dataclasses.dataclass(frozen=True)

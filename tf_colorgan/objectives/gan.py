@@ -61,7 +61,7 @@ class GAN(base.AdversarialModel):
     name = "gan"
     summary = "non-saturating, explicit sigmoid"
     learning_rate = 1e-4
-    textbook_form = True
+    textbook_form = "BCE on logits"
 
     @dataclasses.dataclass(frozen=True)
     class Settings(settings.Settings):

@@ -44,7 +44,7 @@ class LSGAN(base.AdversarialModel):
     name = "lsgan"
     summary = "sigmoid before the squares"
     learning_rate = 1e-4
-    textbook_form = True
+    textbook_form = "least squares on logits"
     feature_scores = True
 
     def __init__(self, *args, **kwargs):

@@ -50,7 +50,7 @@ class WGAN(base.AdversarialModel):
     name = "wgan"
     summary = "clipping, RMSProp"
     learning_rate = 5e-5
-    textbook_form = True
+    textbook_form = "linear critic"
 
     @dataclasses.dataclass(frozen=True)
     class Settings(settings.Settings):

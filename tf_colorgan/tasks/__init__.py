@@ -3,8 +3,9 @@ image-generation experiments: z -> images).
 
 A task's package (`tf_colorgan.tasks.<name>`) imports no TensorFlow and declares what the configuration asks of it:
 
+    SUMMARY                         one line for train.py's `--task` help
     Settings                        the task's own settings (a `tf_colorgan.settings.Settings` dataclass)
-    TEXTBOOK_FORMS                  the task's textbook forms of `--textbook` (colorization: "l2")
+    TEXTBOOK_FORMS                  {form of `--textbook`: what it selects} (colorization: "l2")
     COLOUR_ONLY                     whether the split keeps colour photos only
     preset(given) -> defaults       the task's defaults for the settings given to `make_config` (which override
                                     them; generation: the named experiment's)
@@ -20,7 +21,8 @@ Its `plugin` module (TensorFlow) holds what training asks of it:
     training_stream(config, split, batches_per_step, step, on_skip, batch_size)   the batches of every step
                                     from `step` on, `batch_size` images each, from `split` (this worker's share)
     sample_renderer(config, split)  function generator -> uint8 grid of fixed inputs
-    metric_callbacks(config, log_dir)   the periodic quality metrics the config asks for
+    periodic_metrics(config)        the quality metrics the config asks for: [(every N steps, function
+                                    generator -> {key: number}, {TensorBoard tag: key})]
     export(config, generator, path) writes the serving SavedModel
 
 A task is found by its package's name; nothing outside its package and this registry names it.

@@ -12,7 +12,8 @@ import dataclasses
 from tf_colorgan import settings, tasks
 from tf_colorgan.settings import AT_LEAST_ONE, AT_LEAST_ZERO, invalid, setting
 
-TEXTBOOK_FORMS = ("l2",)
+SUMMARY = "L -> ab (the report's colorization study)"
+TEXTBOOK_FORMS = {"l2": "mean squared error"}  # --textbook forms of the task: what each selects
 COLOUR_ONLY = True  # grayscale photos have no ab to learn
 GRAYSCALE_SETS = ("fashion_mnist", "mnist", "digits")  # image generation's sets (tf_colorgan.digits)
 SAMPLE_DEFAULT_STEPS = 60  # Default length on the built-in sample set: a few minutes on a 2-core CPU.
@@ -20,7 +21,8 @@ SAMPLE_DEFAULT_STEPS = 60  # Default length on the built-in sample set: a few mi
 
 @dataclasses.dataclass(frozen=True)
 class Settings(settings.Settings):
-    arch: str = setting("pix2pix", "Networks: pix2pix (colorization)", settings.one_of("pix2pix"), flag=False)
+    arch: str = setting("pix2pix", "Networks: pix2pix (colorization) or, for generation, the networks of one "
+                        "experiment (mlp, dcgan, lsgan, ebgan, wgan).", settings.one_of("pix2pix"))
     size: int = setting(256, "Training image size: a multiple of 256 for colorization, the networks' size for "
                         "generation (28, 112 or 64).", settings.Allowed(lambda value: value > 0 and value % 256 == 0,
                                                                         "a positive multiple of 256 (the U-Net halves "
@@ -62,7 +64,8 @@ def check(config, objective):
 def run_name(config):
     """`<dataset>_<gan>_l1-<l1>_l2-<l2>` (e.g. `sample_lsgan_l1-100_l2-0`), plus `_seed<seed>` for a seed other
     than 0."""
-    return f"{tasks.dataset_name(config.dataset)}_{config.gan}_l1-{config.l1:g}_l2-{config.l2:g}" + (f"_seed{config.seed}" if config.seed else "")
+    seed = f"_seed{config.seed}" if config.seed else ""
+    return f"{tasks.dataset_name(config.dataset)}_{config.gan}_l1-{config.l1:g}_l2-{config.l2:g}{seed}"
 
 
 def default_steps(config):

@@ -13,7 +13,8 @@ from tf_colorgan import objectives, settings, tasks
 from tf_colorgan.settings import AT_LEAST_ONE, AT_LEAST_ZERO, invalid, one_of, setting
 from tf_colorgan.tasks.generate.presets import EXPERIMENTS
 
-TEXTBOOK_FORMS = ()
+SUMMARY = "z -> images (its image-generation experiments, see --experiment)"
+TEXTBOOK_FORMS = {}
 COLOUR_ONLY = False
 # The image shape each experiment's generator produces (`tf_colorgan.image_networks.ARCHITECTURES`).
 IMAGE_SHAPES = {"mlp": (28, 28, 1), "dcgan": (28, 28, 1), "lsgan": (112, 112, 3), "ebgan": (64, 64, 3),
@@ -28,9 +29,9 @@ Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 @dataclasses.dataclass(frozen=True)
 class Settings(settings.Settings):
     experiment: str = setting("", "Image-generation preset of the original code (with --task=generate); any other "
-                              "flag overrides its values.", one_of(*EXPERIMENTS), flag=False)
+                              "flag overrides its values.", one_of(*EXPERIMENTS))
     arch: str = setting("mlp", "Networks: pix2pix (colorization) or, for generation, the networks of one experiment "
-                        "(mlp, dcgan, lsgan, ebgan, wgan).", one_of(*IMAGE_SHAPES), flag=False)
+                        "(mlp, dcgan, lsgan, ebgan, wgan).", one_of(*IMAGE_SHAPES))
     size: int = setting(28, "Training image size: a multiple of 256 for colorization, the networks' size for "
                         "generation (28, 112 or 64).", AT_LEAST_ONE)
     central_crop: float = setting(1.0, "Generation: keep this central fraction of each photo before resizing "

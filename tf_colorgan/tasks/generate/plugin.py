@@ -3,8 +3,17 @@ sample grids, classifier metrics and export."""
 
 import tensorflow as tf
 
-from tf_colorgan import callbacks, data, evaluation, export as exports, image_networks
-from tf_colorgan.tasks.generate import FEATURE_DISCRIMINATORS, IMAGE_SHAPES, unit_range, z_sampling
+from tf_colorgan import color, grids
+from tf_colorgan.networks import image_networks
+from tf_colorgan.tasks.generate import (
+    FEATURE_DISCRIMINATORS,
+    IMAGE_SHAPES,
+    classifier_distance,
+    image_stream,
+    unit_range,
+    z_sampling,
+)
+from tf_colorgan.tasks.generate import export as exports
 from tf_colorgan.tasks.generate.problem import Generation, sample_z
 
 GRID_COLUMNS = 15  # The report's sample figures are 15 tiles wide.
@@ -28,28 +37,27 @@ def build_networks(config, objective):
 
 def training_stream(config, split, batches_per_step, step, on_skip, batch_size):
     channels = IMAGE_SHAPES[config.arch][-1]
-    return data.generation_batches(split, config.size, channels, unit_range(config), batch_size,
-                                   batches_per_step, step, config.central_crop, config.seed, on_skip)
+    return image_stream.generation_batches(split, config.size, channels, unit_range(config), batch_size,
+                                           batches_per_step, step, config.central_crop, config.seed, on_skip)
 
 
 def sample_renderer(config, split):
     """Samples of a fixed z (the distribution the generator trained on), `GRID_COLUMNS` wide."""
     z = sample_z(z_sampling(config), [config.sample_count, config.z_dim], tf.constant([config.seed, 0]))
-    return lambda generator: callbacks.tile(callbacks.to_uint8(generator(z, training=False), unit_range(config)),
-                                            min(GRID_COLUMNS, config.sample_count))
+    return lambda generator: grids.tile(color.to_uint8(generator(z, training=False), unit_range(config)),
+                                        min(GRID_COLUMNS, config.sample_count))
 
 
-def metric_callbacks(config, log_dir):
+def periodic_metrics(config):
     """Every `fcd_every` steps, the Frechet classifier distance and classifier score of 1,000 samples."""
     if not config.fcd_every:
         return []
 
     def score(generator):
-        samples = lambda z: callbacks.to_uint8(generator(z, training=False), unit_range(config))  # noqa: E731
-        return evaluation.generator_metrics(samples, config, count=1000)
+        samples = lambda z: color.to_uint8(generator(z, training=False), unit_range(config))  # noqa: E731
+        return classifier_distance.generator_metrics(samples, config, count=1000)
 
-    return [callbacks.PeriodicMetrics(log_dir, config.fcd_every, score,
-                                      {"classifier_distance": "fcd", "classifier_score": "classifier_score"})]
+    return [(config.fcd_every, score, {"classifier_distance": "fcd", "classifier_score": "classifier_score"})]
 
 
 def export(config, generator, path):

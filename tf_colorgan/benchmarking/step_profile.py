@@ -1,7 +1,7 @@
 """Where a training iteration's time goes: a `tf.profiler` trace of one objective's iterations, its op time summed
 by kind, and each convolution kernel's speed against the measured convolution peak.
 
-    python -m tf_colorgan.benchmark --profile=2 --variants=lsgan --batch_sizes=4 --precisions=float32 \\
+    python -m tf_colorgan.benchmarking.benchmark --profile=2 --variants=lsgan --batch_sizes=4 --precisions=float32 \\
         --out=results/benchmark/avx2_profile_float32.json
 
 The iteration is the benchmark's (`benchmark.profile_training`: a fixed batch of real photos; WGAN past its warm-up,

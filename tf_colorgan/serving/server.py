@@ -9,8 +9,9 @@ REST API that clients use, so that a client written against it works unchanged a
 * `GET /v1/models/NAME` -> `{"model_version_status": [{"version": "1", "state": "AVAILABLE", ...}]}`.
 * `POST /v1/models/NAME:predict` with `{"signature_name": ..., "instances": [...]}` (row format) ->
   `{"predictions": [...]}`, or with `{"inputs": ...}` (columnar) -> `{"outputs": ...}`. Signatures
-  (`tf_colorgan.export`): `serving_default`, an instance a photo as nested lists [H][W][3] of 0..255 (one size per
-  request); `encoded`, an instance `{"b64": "<JPEG, PNG, BMP, GIF or WebP>"}`, answered `{"b64": "<PNG>"}`.
+  (`tf_colorgan.tasks.colorize.export`): `serving_default`, an instance a photo as nested lists [H][W][3] of 0..255
+  (one size per request); `encoded`, an instance `{"b64": "<JPEG, PNG, BMP, GIF or WebP>"}`, answered
+  `{"b64": "<PNG>"}`.
   An instance may also name the input: `{"images": ...}`.
 * Errors answer `{"error": "..."}`: 400 for malformed JSON, an unknown signature, a malformed instance or a string
   that is not an image; 404 for another model or path; 413 for a body over `--max_request_bytes` or a photo over

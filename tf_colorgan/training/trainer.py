@@ -1,16 +1,22 @@
 """`run(config)`: train one GAN with `Model.fit` and leave a complete run directory behind (its layout:
-`tf_colorgan.rundir`).
+`tf_colorgan.training.rundir`).
 
 The task (`tf_colorgan.tasks`: colorize or generate) supplies the networks, the data stream, the sample grids,
 the periodic metrics and the export; this module builds, compiles, fits and exports, whatever the task.
 """
 
+import json
+import pathlib
+
 import keras
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import callbacks, data, distribute, machine, networks, objectives, rundir, storage, tasks
+from tf_colorgan import distribute, machine, objectives, storage, tasks
+from tf_colorgan.data import sources
+from tf_colorgan.networks import train_mode
 from tf_colorgan.settings import ConfigError
+from tf_colorgan.training import callbacks, rundir
 
 
 def build_networks(config):
@@ -56,7 +62,7 @@ def restore_latest(model, run_dir, chief_run_dir=None):
         The `tf.train.CheckpointManager` of `run_dir/checkpoints` (keeps the 2 latest).
     """
     checkpoint = tf.train.Checkpoint(**{rundir.STEP: model.global_step}, generator=model.generator,
-                                     dropout_seeds=networks.dropout_seeds(model.generator),
+                                     dropout_seeds=train_mode.dropout_seeds(model.generator),
                                      discriminator=model.discriminator, g_optimizer=model.g_optimizer,
                                      d_optimizer=model.d_optimizer)
     manager = tf.train.CheckpointManager(checkpoint, rundir.checkpoints(run_dir), max_to_keep=2)
@@ -65,6 +71,23 @@ def restore_latest(model, run_dir, chief_run_dir=None):
         checkpoint.restore(latest).assert_existing_objects_matched()
         logging.info("Resumed %s at step %d", latest, model.step)
     return manager
+
+
+def load_or_make_split(run_dir, dataset, seed, data_dir=None, colour_only=False):
+    """The run's split: read from `run_dir/split.json`, or made with `sources.make_split` (nothing is written: the
+    trainer writes it with `save_split` once it holds the run directory)."""
+    path = rundir.split_path(run_dir)
+    if path.exists():
+        return json.loads(path.read_text())
+    return sources.make_split(dataset, seed, data_dir, colour_only)
+
+
+def save_split(run_dir, split):
+    """Writes `split` to `run_dir/split.json` unless the run has one already."""
+    path = rundir.split_path(run_dir)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(split))
 
 
 def run(config):
@@ -85,13 +108,15 @@ def run(config):
         slow = machine.precision_warning(config.precision)
         if slow:
             logging.warning("%s", slow)
-    run_dir = distribute.work_dir(config.run_dir, strategy)  # the run directory, or this worker's
+    # the run directory for the chief, `workers/<task>_<id>` in it for the other workers
+    run_dir = (pathlib.Path(config.run_dir) if distribute.is_chief(strategy)
+               else rundir.worker(config.run_dir, *distribute.worker(strategy)))
     rundir.check_settings(config, run_dir)
     task = tasks.get(config.task)
-    split = data.load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir, task.COLOUR_ONLY)
+    split = load_or_make_split(run_dir, config.dataset, config.seed, config.data_dir, task.COLOUR_ONLY)
     with rundir.held(run_dir):  # after the checks that write nothing: a refused run leaves no trace
         try:
-            data.save_split(run_dir, split)
+            save_split(run_dir, split)
             return train(config, tasks.plugin(config.task), strategy, run_dir, split)
         except Exception as error:  # the writes not made through `storage`: logs, sample grids, config.json
             if not storage.is_disk_full(error):  # DiskFullError itself is not: it passes as it is
@@ -118,9 +143,10 @@ def train(config, task, strategy, run_dir, split):
                  len(split["train"]), len(split["test"]), step, total, steps_per_epoch,
                  strategy.num_replicas_in_sync)
     if step < total:
-        on_skip = data.Skips(split["root"], rundir.split_path(run_dir)).add if split["source"] == "folder" else None
+        on_skip = sources.Skips(split["root"], rundir.split_path(run_dir)).add if split["source"] == "folder" else None
         batches = distribute.distribute_steps(strategy, lambda index, count: task.training_stream(
-            config, data.share(split, index, count), model.batches_per_step, step, on_skip, config.batch_size // count))
+            config, sources.share(split, index, count), model.batches_per_step, step, on_skip,
+            config.batch_size // count))
         step_logs = rundir.step_logs(run_dir)
         callbacks.mark_start(step_logs, step + 1)  # the first step this process logs
         callbacks.mark_start(rundir.epoch_logs(run_dir), step // steps_per_epoch)  # Keras logs epochs from 0
@@ -131,7 +157,8 @@ def train(config, task, strategy, run_dir, split):
             callbacks.Checkpointer(manager, config.save_every),
             callbacks.StopAtStep(total),
             keras.callbacks.TensorBoard(rundir.logs(run_dir), write_graph=False),
-            *task.metric_callbacks(config, step_logs),
+            *(callbacks.PeriodicMetrics(step_logs, every, score, tags)
+              for every, score, tags in task.periodic_metrics(config)),
         ]
         model.fit(batches, epochs=-(-total // steps_per_epoch), initial_epoch=step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=run_callbacks)

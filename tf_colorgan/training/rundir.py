@@ -9,7 +9,7 @@
     logs/           TensorBoard: logs/steps (scalars and image grids per global step), logs/train (Keras epochs)
     samples/        PNG grids every --image_every steps: input L | prediction | truth (colorization), or
                     samples of a fixed z (generation)
-    export/         the serving SavedModel (`tf_colorgan.export`)
+    export/         the serving SavedModel (`tf_colorgan.tasks.colorize.export`)
     eval/           eval.py's outputs and metrics.json
     segments.json   `reproduce`: the processes that trained the run (steps, seconds, precision, machine)
     workers/        under a multi-worker strategy, the other workers' checkpoints, logs and samples

@@ -8,8 +8,8 @@ Before the colorization study the report trained five GANs to generate images fr
 * "ebgan": the energy-based GAN on CelebA (64x64x3); the discriminator is an auto-encoder.
 * "wgan": the Wasserstein GAN on CelebA (64x64x3); the critic returns a raw 4x4 map.
 
-`ARCHITECTURES` maps each name to its (generator builder, discriminator builder), `IMAGE_SHAPES` to the
-image shape its generator produces, and `UNIT_RANGE` lists those whose images are in [0, 1]. Conventions of
+`ARCHITECTURES` maps each name to its (generator builder, discriminator builder); the image-generation task keeps
+the shape each generator produces and which ones are in [0, 1] (`tf_colorgan.tasks.generate`). Conventions of
 the original's TF1 contrib layers: Glorot-uniform kernels, zero biases, "same" padding, no bias on a layer
 followed by BatchNorm; BatchNorm with epsilon 1e-3, momentum 0.999, an offset and no scale, always on batch
 statistics (is_training was on even when sampling); lrelu leak 0.2. Transposed convolutions multiply H and W by
@@ -23,7 +23,8 @@ import math
 import keras
 from keras import layers
 
-from tf_colorgan.networks import LEAK, TrainModeBatchNorm
+from tf_colorgan.networks.pix2pix import LEAK
+from tf_colorgan.networks.train_mode import TrainModeBatchNorm
 
 
 def _latent(z_dim):

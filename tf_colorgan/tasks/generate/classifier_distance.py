@@ -17,15 +17,20 @@ import warnings
 
 import keras
 import numpy as np
+import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import digits
+from tf_colorgan.data import digits
+from tf_colorgan.settings import ConfigError
+from tf_colorgan.tasks.generate import z_sampling
+from tf_colorgan.tasks.generate.problem import sample_z
 
 try:
     from scipy import linalg as scipy_linalg
 except ImportError:  # scipy is optional: the symmetric eigendecomposition form below needs numpy only.
     scipy_linalg = None
 
+CLASSIFIER_CACHE = pathlib.Path("models") / "classifiers"  # where `generator_metrics` keeps the trained classifiers
 FEATURES_LAYER = "features"
 FEATURE_DIM = 128
 NUM_CLASSES = 10
@@ -273,3 +278,37 @@ def evaluate_samples(model, real, generated):
     return {"fcd": frechet_classifier_distance(model, real, generated),
             "classifier_score": classifier_score(logits(model, generated)),
             "n_real": len(real), "n_generated": len(generated)}
+
+
+
+def generator_metrics(generate, config, count=2000, cache_dir=CLASSIFIER_CACHE):
+    """Frechet classifier distance and classifier score of `count` generated samples.
+
+    Samples come from z of `z_sampling(config)` (seed `config.seed`, stream 1), generated 500 at a time (BatchNorm
+    runs on batch statistics), converted to grayscale and AREA-resized to the dataset's own size when they
+    differ. The real side is the first `count` images of the dataset's test split.
+
+    Args:
+        generate: function z float32 [n, z_dim] -> uint8 images [n, H, W, C] (an export's signature or a
+            wrapped generator).
+        config: the run's `Config`; `config.dataset` one of `digits.NAMES`.
+        count: samples and real images compared.
+        cache_dir: where the dataset's classifier is cached.
+
+    Returns:
+        {"fcd", "classifier_score", "n_real", "n_generated", "classifier_test_accuracy", "dataset", "features"}.
+    """
+    if config.dataset not in digits.NAMES:
+        raise ConfigError(f"Invalid value for argument `dataset`. Expected one of {digits.NAMES} for the classifier "
+                         f"distance. Received: dataset={config.dataset!r}")
+    classifier, accuracy = load_or_train_classifier(config.dataset, cache_dir, config.data_dir)
+    real, _ = digits.load_grayscale(config.dataset, config.data_dir, "test")
+    z = sample_z(z_sampling(config), [count, config.z_dim], tf.constant([config.seed, 1]))
+    samples = tf.concat([generate(z[i:i + 500]) for i in range(0, count, 500)], axis=0)
+    if samples.shape[-1] == 3:
+        samples = tf.image.rgb_to_grayscale(samples)
+    if samples.shape[1:3] != real.shape[1:3]:
+        samples = tf.cast(tf.round(tf.image.resize(tf.cast(samples, tf.float32), real.shape[1:3], "area")), tf.uint8)
+    scores = evaluate_samples(classifier, real[:count], samples.numpy())
+    return {**scores, "classifier_test_accuracy": accuracy, "dataset": config.dataset,
+            "features": f"{FEATURE_DIM}-d penultimate layer of a CNN trained on {config.dataset}"}

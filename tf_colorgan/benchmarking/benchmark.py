@@ -1,9 +1,10 @@
 """Speed benchmark of training, the input pipeline and the export, on the machine at hand.
 
-    python -m tf_colorgan.benchmark                                   # docs/performance.md's table (~12 min on 2 cores)
-    python -m tf_colorgan.benchmark --variants=lsgan --batch_sizes=4 --precisions=mixed_bfloat16 --jit=on
-    python -m tf_colorgan.benchmark --agreement_steps=200             # bfloat16 vs float32 losses after 200 steps
-    python -m tf_colorgan.benchmark --profile=2 --variants=lsgan --batch_sizes=4 --precisions=float32  # op times
+    python -m tf_colorgan.benchmarking.benchmark                       # docs/performance.md's table (~12 min, 2 cores)
+    python -m tf_colorgan.benchmarking.benchmark --variants=lsgan --batch_sizes=4 --precisions=mixed_bfloat16 --jit=on
+    python -m tf_colorgan.benchmarking.benchmark --agreement_steps=200  # bfloat16 vs float32 losses after 200 steps
+    python -m tf_colorgan.benchmarking.benchmark --profile=2 --variants=lsgan --batch_sizes=4 \\
+        --precisions=float32                                           # op times
 
 Prints a table and the same numbers as JSON (also written to --out):
 * peak: GFLOP/s of a large convolution ([8, 64, 64, 256] * [3, 3, 256, 256]) and a 2048^2 matmul per precision,
@@ -15,7 +16,7 @@ Prints a table and the same numbers as JSON (also written to --out):
   of the same precision's convolution peak, the time to the first finished iteration and the tracing time (that
   minus a steady iteration), and the process' peak resident memory;
 * input pipeline: images/s from the sample JPEG files to batched (L', ab'), decoding every pass, from the
-  in-memory cache and reading their prepared form (`tf_colorgan.prepared`) every pass, on 1 core and on all;
+  in-memory cache and reading their prepared form (`tf_colorgan.data.prepared`) every pass, on 1 core and on all;
 * export: ms per photo through the loaded SavedModel at 256 x 256 and 4000 x 3000 (first call apart: it
   traces, and above 1 MP compiles the per-pixel maths);
 * agreement (with --agreement_steps): the default LSGAN run trained that many steps on the sample photos with the
@@ -36,9 +37,9 @@ import time
 
 from absl import app, flags
 
-from tf_colorgan import objectives
+from tf_colorgan import objectives, runtime
 
-TUTORIAL = "pix2pix_tutorial"  # the TensorFlow pix2pix tutorial's step (`tf_colorgan.pix2pix_tutorial`), a yardstick
+TUTORIAL = "pix2pix_tutorial"  # the TensorFlow pix2pix tutorial's step (`pix2pix_tutorial`), a yardstick
 AGREEMENT_LOSSES = ("d_loss", "g_adversarial", "g_l1")
 MEASURED_STEP = 11  # past WGAN's 10 warm-up iterations, not a multiple of 500: 5 critic updates + 1
 
@@ -47,7 +48,8 @@ FLAGS = flags.FLAGS
 
 def define_flags():
     """Declares this script's flags (when it runs, not when it is imported)."""
-    flags.DEFINE_list("variants", [*objectives.names(), TUTORIAL], "Colorization objectives to time, and the TF tutorial's "
+    flags.DEFINE_list("variants", [*objectives.names(), TUTORIAL], "Colorization objectives to time, and the TF "
+                      "tutorial's "
                       "pix2pix step as a yardstick of FLOP efficiency.")
     flags.DEFINE_list("batch_sizes", None, "Batch sizes (default 1,4; 1,4,16 on a GPU).")
     flags.DEFINE_list("precisions", None, "Dtype policies (default float32,mixed_bfloat16; + mixed_float16 on a GPU).")
@@ -60,9 +62,10 @@ def define_flags():
     flags.DEFINE_integer("steps", 4, "Timed iterations per training row (after one warm-up iteration).")
     flags.DEFINE_integer("pipeline_images", 400, "Images drawn per input-pipeline measurement.")
     flags.DEFINE_list("export_sizes", ["256x256", "4000x3000"], "WIDTHxHEIGHT photos timed through the export.")
-    flags.DEFINE_integer("agreement_steps", 0, "Train float32 and mixed_bfloat16 this many steps and compare (0: skip).")
+    flags.DEFINE_integer("agreement_steps", 0, "Train float32 and mixed_bfloat16 this many steps and compare "
+                         "(0: skip).")
     flags.DEFINE_integer("profile", 0, "Instead of timing, trace this many iterations of each training row with "
-                         "tf.profiler and print where their time goes (`tf_colorgan.step_profile`; 0: time).")
+                         "tf.profiler and print where their time goes (`step_profile`; 0: time).")
     flags.DEFINE_string("out", None, "Write the JSON here too.")
 
 
@@ -89,7 +92,8 @@ def layer_flops(model):
 
 
 def iteration_flops(model, batch_size, step=MEASURED_STEP):
-    """FLOPs of one training iteration of a colorization model (`objectives.base.AdversarialModel`) at `step` or of the tutorial's
+    """FLOPs of one training iteration of a colorization model (`objectives.base.AdversarialModel`) at `step` or of
+    the tutorial's
     `pix2pix_tutorial.Pix2Pix`, or None for WGAN-GP (its second-order penalty is not counted).
 
     With F the forward FLOPs of a network per example and F_1 those of its first layer (whose input needs no
@@ -103,10 +107,11 @@ def iteration_flops(model, batch_size, step=MEASURED_STEP):
     """
     import tensorflow as tf
 
-    from tf_colorgan import pix2pix_tutorial
+    from tf_colorgan.benchmarking import pix2pix_tutorial
     from tf_colorgan.objectives.base import AdversarialModel
 
-    if isinstance(model, AdversarialModel) and type(model).discriminator_loss is not AdversarialModel.discriminator_loss:
+    if (isinstance(model, AdversarialModel)
+            and type(model).discriminator_loss is not AdversarialModel.discriminator_loss):
         return None  # an objective adding terms to D's loss (WGAN-GP's gradient penalty): not in the count
     g_layers, d_layers = layer_flops(model.generator), layer_flops(model.discriminator)
     g_total, d_total = sum(f for _, f in g_layers), sum(f for _, f in d_layers)
@@ -147,10 +152,13 @@ def training_setup(variant, batch_size, precision, jit, size, width=64):
     import keras
     import tensorflow as tf
 
-    from tf_colorgan import data, pix2pix_tutorial, training
+    from tf_colorgan.benchmarking import pix2pix_tutorial
     from tf_colorgan.config import make_config
+    from tf_colorgan.data import sources
+    from tf_colorgan.tasks.colorize import lab_stream
+    from tf_colorgan.training import trainer
 
-    l_channel, ab = data.eval_pairs(data.make_split("sample", 0), size, batch_size)
+    l_channel, ab = lab_stream.eval_pairs(sources.make_split("sample", 0), size, batch_size)
     repeat = -(-batch_size // l_channel.shape[0])  # the sample set has 6 photos
     pair = tuple(tf.tile(x, [repeat, 1, 1, 1])[:batch_size] for x in (l_channel, ab))
     if variant == TUTORIAL:
@@ -160,7 +168,7 @@ def training_setup(variant, batch_size, precision, jit, size, width=64):
     else:
         config = make_config(gan=variant, batch_size=batch_size, precision=precision, jit_compile=jit, size=size,
                              width=width)
-        model = training.build_model(config)
+        model = trainer.build_model(config)
         model.global_step.assign(MEASURED_STEP)
         batches = int(model.batches_per_step(tf.constant(MEASURED_STEP, tf.int64)))
         pair = tuple(tf.stack([x] * batches) for x in pair)  # the iteration's batches on a leading axis
@@ -198,7 +206,7 @@ def profile_training(variant, batch_size, precision, size, width, iterations, pe
     one at a time (one inter-op thread), so each op's time is its own, not shared with an op beside it."""
     import tensorflow as tf
 
-    from tf_colorgan import step_profile
+    from tf_colorgan.benchmarking import step_profile
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
     peak = peak or peak_gflops(precision.removeprefix("mixed_"))["conv"]
@@ -223,15 +231,15 @@ def profile_training(variant, batch_size, precision, size, width, iterations, pe
 
 def measure_pipeline(count, size=256, batch_size=4):
     """Input pipeline images/s from the sample JPEGs to batched (L', ab'): decoding every pass, from the in-memory
-    cache, and reading their prepared form every pass (`tf_colorgan.prepared`, written to a temporary folder),
+    cache, and reading their prepared form every pass (`tf_colorgan.data.prepared`, written to a temporary folder),
     on 1 core and on all (tf.data's private thread pool)."""
-    from tf_colorgan import data, prepared
+    from tf_colorgan.data import prepared, sources
 
-    split = data.make_split("sample", 0, colour_only=True)
+    split = sources.make_split("sample", 0, colour_only=True)
     rows = [{"threads": threads} for threads in sorted({1, os.cpu_count()})]
     with tempfile.TemporaryDirectory() as root:
         prepared.ROOT = pathlib.Path(root)  # this process' forms: none until the last measurement
-        for name, cache_bytes in (("decoding", 0), ("cached", data.CACHE_BYTES), ("prepared", 0)):
+        for name, cache_bytes in (("decoding", 0), ("cached", sources.CACHE_BYTES), ("prepared", 0)):
             if name == "prepared":
                 prepared.prepare(split, size)
             for row in rows:
@@ -241,14 +249,14 @@ def measure_pipeline(count, size=256, batch_size=4):
 
 
 def time_stream(split, size, batch_size, cache_bytes, threads, count):
-    """Images/s of `data.training_batches` on `threads` threads, after a full pass (the cache is filled)."""
+    """Images/s of `lab_stream.training_batches` on `threads` threads, after a full pass (the cache is filled)."""
     import tensorflow as tf
 
-    from tf_colorgan import data
+    from tf_colorgan.tasks.colorize import lab_stream
 
     options = tf.data.Options()
     options.threading.private_threadpool_size = threads
-    stream = data.training_batches(split, size, batch_size, lambda step: tf.constant(1, tf.int64),
+    stream = lab_stream.training_batches(split, size, batch_size, lambda step: tf.constant(1, tf.int64),
                                    cache_bytes=cache_bytes).with_options(options)
     iterator = iter(stream)
     for _ in range(-(-len(split["train"]) // batch_size) + 1):  # a full pass: the cache is filled
@@ -265,11 +273,12 @@ def measure_export(sizes, size=256, repeats=3, width=64):
     import numpy as np
     import tensorflow as tf
 
-    from tf_colorgan import export, networks
+    from tf_colorgan.networks import pix2pix
+    from tf_colorgan.tasks.colorize import export
 
     with tempfile.TemporaryDirectory() as root:  # loading reads the weights into memory: the files can go
         path = pathlib.Path(root) / "export"
-        export.export_colorizer(networks.unet_generator(size, width=width), size, path)
+        export.export_colorizer(pix2pix.unet_generator(size, width=width), size, path)
         colorize = tf.saved_model.load(str(path)).signatures["serving_default"]
     rows = []
     for spec in sizes:
@@ -289,13 +298,14 @@ def measure_export(sizes, size=256, repeats=3, width=64):
 
 def measure_agreement(steps, root):
     """Mean losses over the last quarter of `steps` of the default LSGAN run, float32 vs mixed_bfloat16."""
-    from tf_colorgan import figure5, training
     from tf_colorgan.config import make_config
+    from tf_colorgan.study import figure5
+    from tf_colorgan.training import trainer
 
     result = {"steps": steps}
     for precision in ("float32", "mixed_bfloat16"):
         run_dir = pathlib.Path(root) / precision
-        training.run(make_config(gan="lsgan", l1=100.0, steps=steps, precision=precision, run_dir=str(run_dir),
+        trainer.run(make_config(gan="lsgan", l1=100.0, steps=steps, precision=precision, run_dir=str(run_dir),
                                  image_every=steps))
         scalars = figure5.read_scalars(run_dir, AGREEMENT_LOSSES)
         result[precision] = {name: float(values[at > steps * 3 // 4].mean()) for name, (at, values) in scalars.items()}
@@ -339,7 +349,7 @@ def run(variants, batch_sizes, precisions, jit_settings, size, steps, pipeline_i
 
 def profiles(variants, batch_sizes, precisions, size, width, iterations):
     """`profile_training` of each training row, each in a fresh process, printed as it comes."""
-    from tf_colorgan import step_profile
+    from tf_colorgan.benchmarking import step_profile
 
     result = {"machine": this_machine(), "profiles": []}
     for variant, batch_size, precision in itertools.product(variants, batch_sizes, precisions):
@@ -414,5 +424,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    runtime.apply()  # before TensorFlow starts: every import of it here is deferred
     define_flags()
     app.run(main)

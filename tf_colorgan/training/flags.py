@@ -2,7 +2,7 @@
 
 `define_flags()` declares one flag per setting: the shared settings of `tf_colorgan.config.Config`, every task's and
 every objective's (`tf_colorgan.settings.setting` fields: their type, default and help text), plus the flags whose
-values come from the registries (--task, --gan, --experiment, --arch, --textbook, --precision).
+values come from the registries or need a form of their own (--task, --gan, --textbook, --precision).
 `config_from_flags()` turns the flags the user gave into the frozen `Config` (`make_config`: over the task's preset
 and the objective's defaults).
 """
@@ -17,7 +17,7 @@ from tf_colorgan import objectives, tasks
 from tf_colorgan.config import PRECISIONS, Config, make_config, textbook_forms
 
 FLAGS = flags.FLAGS
-OWN_FORM = ("task", "gan", "experiment", "arch", "textbook", "precision")  # declared by `define_flags` itself
+OWN_FORM = ("task", "gan", "textbook", "precision")  # declared by `define_flags` itself
 
 
 def declarations():
@@ -33,22 +33,16 @@ def declarations():
     return found
 
 
-def allowed_values(name):
-    """Every value some task allows for its setting `name` (listed by `settings.one_of`)."""
-    return tuple(dict.fromkeys(value for task in tasks.names() for field in dataclasses.fields(tasks.get(task).Settings)
-                               if field.name == name for value in field.metadata["allowed"].values))
-
-
 def define_setting(name, fields):
-    """One absl flag for setting `name`: type, default and help text of its first declaration; an enum where its
-    allowed values are listed."""
+    """One absl flag for setting `name`: type, default and help text of its first declaration; an enum of every
+    declaration's allowed values where they are listed (`settings.one_of`)."""
     field = fields[0]
     kind = next(arg for arg in typing.get_args(field.type) or (field.type,) if arg is not type(None))
-    values = getattr(field.metadata["allowed"], "values", ())
+    values = tuple(dict.fromkeys(value for each in fields for value in getattr(each.metadata["allowed"], "values", ())))
     define = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer, float: flags.DEFINE_float}.get(kind,
                                                                                                  flags.DEFINE_string)
     if values:
-        flags.DEFINE_enum(name, field.default, values, field.metadata["help"])
+        flags.DEFINE_enum(name, field.default if field.default in values else None, values, field.metadata["help"])
     else:
         define(name, field.default, field.metadata["help"])
 
@@ -57,17 +51,15 @@ def define_flags():
     """Declares train.py's flags (see the module docstring). Per-objective defaults (lr, beta1) and the run
     directory are resolved by `make_config`."""
     objective_names = objectives.names()
-    flags.DEFINE_enum("task", tasks.DEFAULT, tasks.names(), "colorize: L -> ab (the report's colorization study); "
-                      "generate: z -> images (its image-generation experiments, see --experiment).")
+    flags.DEFINE_enum("task", tasks.DEFAULT, tasks.names(), "; ".join(
+        f"{name}: {tasks.get(name).SUMMARY}" for name in tasks.names()) + ".")
     flags.DEFINE_enum("gan", Config.gan, objective_names, "Objective: " + ", ".join(
         f"{name} ({objectives.get(name).summary})" for name in objective_names) + ".")
-    flags.DEFINE_enum("experiment", None, allowed_values("experiment"), "Image-generation preset of the original "
-                      "code (with --task=generate); any other flag overrides its values.")
-    flags.DEFINE_enum("arch", None, allowed_values("arch"), "Networks: pix2pix (colorization) or, for generation, "
-                      "the networks of one experiment (mlp, dcgan, lsgan, ebgan, wgan).")
+    forms = {**{name: objectives.get(name).textbook_form for name in objective_names},
+             **{form: meaning for name in tasks.names() for form, meaning in tasks.get(name).TEXTBOOK_FORMS.items()}}
     flags.DEFINE_list("textbook", [], "Textbook forms instead of the original's, any of "
-                      f"{', '.join(textbook_forms(('all',)))} or 'all': gan = BCE on logits; lsgan = least squares "
-                      "on logits; wgan = linear critic; ebgan = per-sample MSE energy; l2 = mean squared error.")
+                      f"{', '.join(textbook_forms(('all',)))} or 'all': "
+                      + "; ".join(f"{form} = {meaning}" for form, meaning in forms.items() if meaning) + ".")
     flags.DEFINE_enum("precision", Config.precision, ("auto", *PRECISIONS), "Keras dtype policy: float32, "
                       "mixed_bfloat16 (CPUs with AVX512-BF16 or AMX, TPUs, recent GPUs), mixed_float16 (GPUs, with "
                       "loss scaling), or auto: the fastest of them on this machine (see tf_colorgan.machine). A "

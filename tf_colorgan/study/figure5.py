@@ -5,7 +5,7 @@ training next to the Frechet classifier distance (lower is better), and prints t
 between each loss and the distance at the steps where the distance was measured (the losses averaged over
 the `--log_every` interval ending there). The report argues that only the WGAN critic loss tracks quality.
 
-    python -m tf_colorgan.figure5 models/mlp_gan_mnist models/mlp_gan_mnist_wgan --out figure5.png
+    python -m tf_colorgan.study.figure5 models/mlp_gan_mnist models/mlp_gan_mnist_wgan --out figure5.png
 """
 
 import json
@@ -19,7 +19,7 @@ from absl import app, flags
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)
 
-from tf_colorgan import rundir  # noqa: E402
+from tf_colorgan.training import rundir
 
 CURVES = ("d_loss", "g_loss", "classifier_distance")
 

@@ -1,6 +1,6 @@
 """Time to the first training step on a folder at the report's scale (CelebA: 202,599 photos).
 
-    python -m tf_colorgan.benchmark_folder --photos=data/photos/train --folder=/tmp/tiles_200k --count=200000
+    python -m tf_colorgan.benchmarking.folder_scale --photos=data/photos/train --folder=/tmp/tiles_200k --count=200000
 
 Builds --folder once, when it holds fewer than --count files: 178 x 218 JPEG tiles (CelebA's aligned size,
 quality 90) cut from the photos of --photos (the study's real photos, `data/build_photos.py`) on a grid of
@@ -19,6 +19,8 @@ import tempfile
 import time
 
 from absl import app, flags
+
+from tf_colorgan import runtime
 
 TILE_WIDTH, TILE_HEIGHT = 178, 218  # CelebA's img_align_celeba
 
@@ -39,10 +41,10 @@ def build_tiles(photos, folder, count):
     the tile at that offset of every photo of `photos` (sorted; photos smaller than a tile are skipped)."""
     import tensorflow as tf
 
-    from tf_colorgan import data
+    from tf_colorgan.data import sources
 
     sources = [tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-               for path in data.list_images(photos)]
+               for path in sources.list_images(photos)]
     sources = [image for image in sources if image.shape[0] >= TILE_HEIGHT and image.shape[1] >= TILE_WIDTH]
     height, width = min(image.shape[0] for image in sources), min(image.shape[1] for image in sources)
     per_photo = -(-count // len(sources))
@@ -71,7 +73,7 @@ def time_first_step(folder, train_flags):
         split, checkpoint = pathlib.Path(run_dir, "split.json"), pathlib.Path(run_dir, "checkpoints", "checkpoint")
         seen = {}
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, str(pathlib.Path(__file__).parents[1] / "train.py"),
+        process = subprocess.Popen([sys.executable, "-m", "tf_colorgan.training",  # train.py, installed or not
                                     f"--dataset={folder}", "--steps=1", f"--run_dir={run_dir}", *train_flags],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         while process.poll() is None:
@@ -103,5 +105,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    runtime.apply()  # before TensorFlow starts: every import of it here is deferred
     define_flags()
     app.run(main)

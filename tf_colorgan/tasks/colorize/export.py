@@ -1,18 +1,18 @@
-"""SavedModel export of a trained generator, with all pre- and post-processing inside the graph.
+"""SavedModel export of a trained colorizer, with all pre- and post-processing inside the graph.
 
 Contract (`models/<run>/export/`): loadable with plain `tf.saved_model.load` in a process that never imports
 tf_colorgan.
-* colorization, signature `serving_default`: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo
+* signature `serving_default`: input `images` uint8 [N, H, W, 3] of any H and W (a grayscale photo
   as three equal channels); output `colorized` uint8 [N, H, W, 3]. Deterministic and batch-independent: BatchNorm
   on its moving averages, no dropout, each photo through the generator alone, so a photo gets the same answer,
   bit for bit, alone, in any batch and on every call (what a server must give, whatever batches it forms). The
-  report's protocol (batch statistics, dropout on, C12) is `evaluation.colorizer`'s, from the run's checkpoint.
+  report's protocol (batch statistics, dropout on, C12) is `evaluation.trained_runs.colorizer`'s, from the run's
+  checkpoint.
   Signature `encoded`: input `images` string [N], each an encoded photo (JPEG, PNG, BMP, GIF (its first frame),
   WebP); output `colorized` string [N], each a PNG at its input's own size, the same pixels `serving_default`
   gives for the decoded photo. Under TensorFlow Serving's REST API: `{"signature_name": "encoded", "instances":
   [{"b64": "..."}]}` in, `{"predictions": [{"b64": "..."}]}` out. A string that does not decode fails the request
   with the decoder's message.
-* image generation, signature `serving_default`: input `z` float32 [N, z_dim]; output `images` uint8 [N, H, W, C].
 
 `export_onnx` writes the colorizer as an ONNX model instead (`tf-colorgan export --format=onnx`): the same
 computation with the colour maths as plain ops, one H x W per batch (tf2onnx cannot take the SavedModel's
@@ -26,9 +26,12 @@ twice the export on disk and in every server's memory).
 import keras
 import tensorflow as tf
 
-from tf_colorgan import callbacks, color, networks
+from tf_colorgan import color
+from tf_colorgan.networks import train_mode
 
 SIGNATURE = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+
+
 ENCODED_SIGNATURE = tf.TensorSpec([None], tf.string, name="images")
 
 
@@ -52,7 +55,7 @@ def _per_pixel(function):
 def _compose(lightness, ab):
     """L' [N, H, W, 1] and a small ab' [N, h, w, 2] -> uint8 sRGB [N, H, W, 3], ab' resized bilinearly."""
     ab = tf.image.resize(ab, tf.shape(lightness)[1:3], method="bilinear")
-    return callbacks.to_uint8(color.lab_to_rgb(color.denormalize_lab(lightness, ab)))
+    return color.lab_to_uint8(lightness, ab)
 
 
 def colorize(generator, images, size, per_pixel=_per_pixel):
@@ -60,7 +63,7 @@ def colorize(generator, images, size, per_pixel=_per_pixel):
 
     L' of the input at its resolution (`color.normalized_lightness_of_uint8`) -> AREA-resized to size x size ->
     generator (in inference mode: by default still batch statistics and dropout, as the original; the export serves
-    its `networks.inference_twin`) ->
+    its `train_mode.inference_twin`) ->
     ab' resized back to H x W (bilinear) -> Lab(L of the input, predicted ab) -> RGB, rounded to uint8.
 
     Args:
@@ -100,7 +103,7 @@ def colorize_encoded(generator, encoded, size):
 def export_colorizer(generator, size, path):
     """Writes the serving SavedModel of `generator` to `path` (see the module docstring)."""
     archive = keras.export.ExportArchive()  # no track(generator): see the module docstring
-    twin = networks.inference_twin(generator)
+    twin = train_mode.inference_twin(generator)
     archive.add_endpoint("serving_default", lambda images: {"colorized": colorize_each(twin, images, size)},
                          input_signature=[SIGNATURE])
     archive.add_endpoint("encoded", lambda images: {"colorized": colorize_encoded(twin, images, size)},
@@ -110,25 +113,13 @@ def export_colorizer(generator, size, path):
 
 def export_onnx(generator, size, path, opset=17):
     """Writes `generator`'s colorizer as an ONNX model (tf2onnx; the `onnx` extra): input `images` uint8
-    [N, H, W, 3], output `colorized` uint8 [N, H, W, 3], `colorize` of its `networks.inference_twin` with the colour
+    [N, H, W, 3], output `colorized` uint8 [N, H, W, 3], `colorize` of its `train_mode.inference_twin` with the colour
     maths as plain ops. Its photos of one batch share H and W (each gets its own answer: no batch statistics)."""
     try:
         import tf2onnx
     except ImportError:
         raise ValueError("The ONNX export needs the onnx extra: pip install -e '.[onnx]' (tf2onnx).") from None
-    twin = networks.inference_twin(generator)
+    twin = train_mode.inference_twin(generator)
     function = tf.function(lambda images: {"colorized": colorize(twin, images, size, per_pixel=lambda f: f)},
                            input_signature=[SIGNATURE])
     tf2onnx.convert.from_function(function, input_signature=[SIGNATURE], opset=opset, output_path=str(path))
-
-
-def export_image_generator(generator, z_dim, unit_range, path):
-    """Writes the serving SavedModel of an image generator: `z` float32 [N, z_dim] -> `images` uint8, with the
-    generator's output range ([0, 1] if `unit_range`, else [-1, 1]) mapped to [0, 255]."""
-    archive = keras.export.ExportArchive()  # no track(generator): see the module docstring
-    archive.add_endpoint(
-        "serving_default",
-        lambda z: {"images": callbacks.to_uint8(generator(z, training=False), unit_range)},
-        input_signature=[tf.TensorSpec([None, z_dim], tf.float32, name="z")],
-    )
-    archive.write_out(str(path), verbose=False)

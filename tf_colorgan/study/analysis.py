@@ -1,6 +1,6 @@
 """The colorization study: its eight configurations, and its publication under `results/figure6/`.
 
-`python -m tf_colorgan.reproduce ... --results_dir=results/figure6` trains the configurations (`CONFIGURATIONS`)
+`python -m tf_colorgan.study ... --results_dir=results/figure6` trains the configurations (`CONFIGURATIONS`)
 and, as each reaches its budget, scores it once on the held-out photos (Figure 6) and the true black-and-white
 photos (Figure 7) and leaves its record in `runs/`; every record is complete on its own, so a configuration's
 results outlive its checkpoints and export (the study spans machines that do not keep them). After each
@@ -35,8 +35,10 @@ import numpy as np
 from absl import app, flags
 from PIL import Image
 
-from tf_colorgan import evaluation, figure5, metrics, report
+from tf_colorgan.evaluation import report
 from tf_colorgan.settings import ConfigError
+from tf_colorgan.study import figure5
+from tf_colorgan.tasks.colorize import evaluation, metrics
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)

@@ -1,11 +1,11 @@
 """Reproduce the report's colorization comparison: train its eight configurations, then compare them.
 
-    python -m tf_colorgan.reproduce --figure=6 --dataset=celeb_a                      # the real experiment (GPU)
-    python -m tf_colorgan.reproduce --figure=6 --dataset=sample --steps=300           # a CPU-sized run
-    python -m tf_colorgan.reproduce --figure=6 --dataset=data/photos/train --heldout=data/photos/heldout \\
+    python -m tf_colorgan.study --figure=6 --dataset=celeb_a                      # the real experiment (GPU)
+    python -m tf_colorgan.study --figure=6 --dataset=sample --steps=300           # a CPU-sized run
+    python -m tf_colorgan.study --figure=6 --dataset=data/photos/train --heldout=data/photos/heldout \\
         --true_gray_dir=data/photos/solvay --steps=1000 --precision=auto --results_dir=results/figure6   # the study
 
-The configurations are those of the report's Figure 6 (docs/original-code.md 2.7, `study.CONFIGURATIONS`): GAN,
+The configurations are those of the report's Figure 6 (docs/original-code.md 2.7, `analysis.CONFIGURATIONS`): GAN,
 LSGAN, EBGAN and WGAN, each with (L1 = 100, L2 = 0) and (L1 = 0, L2 = 1), with the learning rates of the
 ProjectReport table (GAN-L2 2e-5, the argparse default it ran with). Runs land in
 `--models_dir/<dataset>_<gan>_l1-<l1>_l2-<l2>` and resume like any train.py run: the same command again continues
@@ -17,7 +17,7 @@ As each configuration reaches its budget it is scored once from its checkpoint, 
 against their truth, Figure 7 on `--true_gray_dir` (photos without a colour original; `--figure=7` scores only
 these). Its record goes to `<results_dir>/runs/<name>.json` (settings, the processes that trained it
 (`segments`: steps, seconds, precision, machine), seconds per step, the loss and held-out curves, the per-photo
-scores) with its outputs beside it, and `study.publish` rewrites the figures, tables and analysis of every record
+scores) with its outputs beside it, and `analysis.publish` rewrites the figures, tables and analysis of every record
 there: results survive the loss of checkpoints and exports, and partial studies are published as they go.
 """
 
@@ -33,10 +33,14 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_colorgan import callbacks, evaluation, figure5, machine, metrics, objectives, rundir, storage, study, training
+from tf_colorgan import machine, objectives, storage
 from tf_colorgan.config import PRECISIONS, ConfigError, make_config
+from tf_colorgan.evaluation import trained_runs
+from tf_colorgan.study import analysis, figure5
+from tf_colorgan.tasks.colorize import evaluation, metrics
+from tf_colorgan.training import callbacks, rundir, trainer
 
-CONFIGURATIONS = study.CONFIGURATIONS
+CONFIGURATIONS = analysis.CONFIGURATIONS
 LOSSES = ("d_loss", "g_loss", "g_adversarial", "g_l1", "g_l2", "seconds_per_step")
 HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
@@ -64,7 +68,7 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
             return
     began, this_machine = time.monotonic(), machine.describe()  # its commit as this process began, before any pull
     try:
-        training.run(config)
+        trainer.run(config)
     finally:  # a run stopped by an error is recorded up to its last checkpoint, which a rerun resumes
         path = rundir.segments(run_dir)
         segments = json.loads(path.read_text()) if path.exists() else []
@@ -82,19 +86,19 @@ def run_record(name, config, segments, folders, runs_dir, grid=None):
     """The published record of one trained configuration (see the module docstring); writes its outputs on each
     folder of `folders` ({figure: photo folder}) as `runs_dir/<name>_<figure>.jpg`, for Figure 6 only those of the
     held-out photos named in `grid` (all when None). Figure 6 is scored twice: with the report's protocol
-    (`evaluation.colorizer`) and as the export serves (`evaluation.serving_colorizer`, "figure6_serving")."""
+    (`trained_runs.colorizer`) and as the export serves (`trained_runs.serving_colorizer`, "figure6_serving")."""
     scalars = figure5.read_scalars(config.run_dir, LOSSES + HELDOUT_TAGS)
     steps, seconds = scalars["seconds_per_step"]
-    scores, colorize = {}, evaluation.colorizer(config.run_dir)  # the generator loaded once for every figure
+    scores, colorize = {}, trained_runs.colorizer(config.run_dir)  # the generator loaded once for every figure
     for figure, folder in folders.items():
         truths = evaluation.evaluation_images(folder, config.size)
         outputs = evaluation.protocol_outputs(colorize, truths)
-        shown = study.grid_indices(folder, grid) if figure == "figure6" else list(range(len(truths)))
-        study.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs[shown])
+        shown = analysis.grid_indices(folder, grid) if figure == "figure6" else list(range(len(truths)))
+        analysis.write_strip(runs_dir / f"{name}_{figure}.jpg", outputs[shown])
         scores[figure] = {"dataset": str(folder), "images": len(truths), "outputs": f"{name}_{figure}.jpg",
-                          "shown": shown, "per_image": evaluation.score(outputs, truths, study.FIGURES[figure][1])}
+                          "shown": shown, "per_image": evaluation.score(outputs, truths, analysis.FIGURES[figure][1])}
         if figure == "figure6":
-            serving = evaluation.protocol_outputs(evaluation.serving_colorizer(config.run_dir), truths)
+            serving = evaluation.protocol_outputs(trained_runs.serving_colorizer(config.run_dir), truths)
             scores["figure6_serving"] = {"dataset": str(folder), "images": len(truths),
                                          "per_image": evaluation.score(serving, truths)}
     return {
@@ -151,11 +155,11 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
         gan, l1, l2, lr = CONFIGURATIONS[name]
         config = make_config(gan=gan, l1=l1, l2=l2, lr=lr, dataset=dataset, steps=steps, seed=seed,
                              **objectives.settings_for(gan, settings))
-        configs[study.record_name(name, seed)] = dataclasses.replace(
+        configs[analysis.record_name(name, seed)] = dataclasses.replace(
             config, run_dir=str(pathlib.Path(models_dir) / config.run_name))
     folders = {"figure6": heldout or dataset} if figure == 6 else {}
     if grid is not None and figure == 6:
-        study.grid_indices(folders["figure6"], grid)  # checked before the first run trains
+        analysis.grid_indices(folders["figure6"], grid)  # checked before the first run trains
     if true_gray_dir:
         folders["figure7"] = true_gray_dir
     results_dir = results_dir or pathlib.Path(models_dir) / "results"
@@ -167,7 +171,7 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
             logging.error("%s: %s", name, error)
             stopped[name] = str(error)
             continue
-        study.publish(results_dir, folders)
+        analysis.publish(results_dir, folders)
     if stopped:
         raise callbacks.NonFiniteLossError(f"Not compared: {stopped}. Rerun the command to resume them from their "
                                            "last checkpoints (with other batches: the data order follows the step).")
@@ -179,7 +183,7 @@ def main(argv):
     flag = flags.FLAGS
     settings = {"n_critic_warmup": flag.n_critic_warmup} if flag.n_critic_warmup else {}
     settings.update(save_every=flag.save_every, width=flag.width)
-    command = shlex.join(["python", "-m", "tf_colorgan.reproduce", *sys.argv[1:]])
+    command = shlex.join(["python", "-m", "tf_colorgan.study.analysis", *sys.argv[1:]])
     # a terminated study (a session's end, `kill`) unwinds like an error, so its segment is recorded
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
@@ -193,7 +197,8 @@ def main(argv):
         sys.exit(1)
 
 
-if __name__ == "__main__":
+def define_flags():
+    """Declares the study's flags (when it runs, `python -m tf_colorgan.study`, not when it is imported)."""
     flags.DEFINE_integer("figure", 6, "6: the eight runs scored against the truth; 7: on true grayscale photos.")
     flags.DEFINE_string("dataset", "sample", "Training set: sample, a folder, a TFDS name.")
     flags.DEFINE_integer("steps", None, "Training iterations per run (default: train.py's).")
@@ -212,4 +217,10 @@ if __name__ == "__main__":
     flags.DEFINE_integer("save_every", 500, "Checkpoint every N steps (a killed study loses at most N per run).")
     flags.DEFINE_integer("n_critic_warmup", None, "WGAN warm-up critic updates (the original: 100).")
     flags.DEFINE_integer("width", 64, "First-layer filters of every network (the original: 64; 8 for a quick try).")
+
+
+def run():
+    """`python -m tf_colorgan.study`: the flags, then `main` (the process settings are the caller's,
+    `tf_colorgan.study.__main__`)."""
+    define_flags()
     app.run(main)

@@ -1,25 +1,14 @@
-"""tf.data pipelines: photographs -> CIE Lab -> normalised (L', ab') pairs, batched per training step.
+"""Where images come from: a folder of images or a TensorFlow Datasets dataset, decoded, checked and split.
 
-Per image (as the original `ops/data_ops.py`): decode (JPEG, PNG, BMP, GIF, WebP; grayscale and RGBA become
-RGB) -> sRGB float [0, 1] -> Lab at the native resolution -> either an AREA resize of the whole image to
-size x size (the report's runs; the aspect ratio is not kept), or with `jitter` an AREA resize to (size + 20)^2,
-a random left-right flip and a random size x size crop, applied to L and ab together -> L' = L/50 - 1 [S, S, 1]
-and ab' = ab/110 [S, S, 2]. The resized Lab images are cached in memory when they fit (`CACHE_BYTES`), so only
-the first pass decodes files.
-
-Sources: a folder of images (the built-in sample set `tf_colorgan/sample` is one) or a TensorFlow Datasets image
-dataset by name. A folder is split by its file names alone, so a run on 200,000 photos starts at once; its files
-are checked as they are met (`decoded`): empty, non-image, corrupt or truncated files (and, for colorization,
-grayscale photos) are skipped, logged with the counts by kind and listed in the run's split.json; 16-bit PNGs,
-CMYK JPEGs, animated GIFs (first frame) and tiny or huge photos are used. Making the split decodes files in name
-order only until the first usable one, so a folder with none is one clear error before a model is built.
-Either source is split once, with a seeded shuffle, into train and test in the report's proportion (195,000
-of CelebA's 202,599 images train) and the split is written into the run directory (`split.json`).
-The small grayscale sets of `tf_colorgan.digits` (fashion_mnist, mnist, digits) keep their own train/test split.
-
-Image generation (`generation_batches`) uses the same sources: photos are centre-cropped, resized (bilinear)
-to the networks' size, made grayscale for the MNIST networks, and scaled to [0, 1] (the MNIST code kept them
-there) or [-1, 1].
+Sources: a folder (the built-in sample set `tf_colorgan/sample` is one) or a TFDS image dataset by name. A folder is
+split by its file names alone, so a run on 200,000 photos starts at once; its files are checked as they are met
+(`decoded`): empty, non-image, corrupt or truncated files (and, for colorization, grayscale photos) are skipped,
+logged with the counts by kind and listed in the run's split.json; 16-bit PNGs, CMYK JPEGs, animated GIFs (first
+frame) and tiny or huge photos are used. Making the split decodes files in name order only until the first usable
+one, so a folder with none is one clear error before a model is built. Either source is split once, with a seeded
+shuffle, into train and test in the report's proportion (195,000 of CelebA's 202,599 images train). The small
+grayscale sets of `tf_colorgan.data.digits` (fashion_mnist, mnist, digits) keep their own train/test split.
+Images: decoded (JPEG, PNG, BMP, GIF, WebP; grayscale and RGBA become RGB) to sRGB float [0, 1] [H, W, 3].
 """
 
 import collections
@@ -31,18 +20,30 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import color, digits, rundir
+from tf_colorgan.data import digits
 from tf_colorgan.settings import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-SAMPLE_DIR = pathlib.Path(__file__).resolve().parent / "sample"  # package data: installed with the package
+
+
+SAMPLE_DIR = pathlib.Path(__file__).resolve().parents[1] / "sample"  # package data: installed with the package
+
+
 REPORT_TRAIN_FRACTION = 195_000 / 202_599
-JITTER_MARGIN = 20
+
+
 CACHE_BYTES = 4 << 30  # 4 GiB of decoded training images (5,000 at 256 x 256) are kept in memory
-PREPARED_SHUFFLE_BUFFER = 1_000  # Lab images (0.8 GB at 256 x 256) shuffled when a prepared form is streamed
+
+
 MAX_PIXELS = 4096 * 4096  # larger photos are AREA-resized in sRGB to this many pixels before the Lab conversion
+
+
 GRAY_CHROMA = 2 / 255  # a photo whose channels never differ by more than this (at 64 x 64) has no colour
+
+
 IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"BM", b"RIFF")  # JPEG, PNG, GIF, BMP, WebP
+
+
 USABLE, FAILED, GRAYSCALE = 0, 1, 2  # what `decoded` found a file to be
 
 
@@ -154,32 +155,6 @@ def to_float_rgb(image):
     return image[..., :3] if image.shape[-1] >= 3 else tf.repeat(image[..., :1], 3, axis=-1)
 
 
-def resized_lab(rgb, side):
-    """sRGB [H, W, 3] in [0, 1] -> Lab at the native resolution, AREA-resized to [side, side, 3]."""
-    return tf.image.resize(color.rgb_to_lab(rgb), [side, side], method="area")
-
-
-def jittered_pair(lab, size, jitter_seed=None):
-    """Lab [side, side, 3] from `resized_lab` -> (L' [size, size, 1], ab' [size, size, 2]); with a `jitter_seed`
-    (int tensor [2]; side = size + JITTER_MARGIN) a left-right flip and a size x size crop of L and ab together,
-    drawn statelessly from the seed (the same seed gives the same flip and crop, in any thread)."""
-    if jitter_seed is not None:
-        flip_seed, crop_seed = tf.unstack(tf.random.experimental.stateless_split(jitter_seed, 2))
-        lab = tf.image.stateless_random_flip_left_right(lab, flip_seed)
-        lab = tf.image.stateless_random_crop(lab, [size, size, 3], crop_seed)
-    return color.normalize_lab(lab)
-
-
-def lab_pair(rgb, size, jitter_seed=None):
-    """sRGB [H, W, 3] in [0, 1] -> (L' [size, size, 1] in [-1, 1], ab' [size, size, 2] in about [-1, 1]).
-
-    Lab at the native resolution, AREA-resized to size; with a `jitter_seed` to size + 20, then flipped and
-    cropped to size as `jittered_pair` (the flip commutes with the resize, so it is applied after it).
-    """
-    side = size if jitter_seed is None else size + JITTER_MARGIN
-    return jittered_pair(resized_lab(rgb, side), size, jitter_seed)
-
-
 def make_split(dataset, seed, data_dir=None, colour_only=False):
     """Splits a dataset into train and test items with a seeded shuffle, in the report's proportion.
 
@@ -195,7 +170,7 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
         A JSON-serialisable dict: {"source": "folder", "root": str, "colour_only": bool, "skipped": {relative
         path: why} (`Skips`; a run adds the files it meets), "train": [relative paths], "test": [...]} or
         {"source": "tfds", "name": str, "split": "test+train+...", "data_dir": str or None, "train": [indices],
-        "test": [...]}, or for the sets of `tf_colorgan.digits` their own split:
+        "test": [...]}, or for the sets of `tf_colorgan.data.digits` their own split:
         {"source": "digits", "name": str, "data_dir": str or None, "train": [0..n_train), "test": [0..n_test)}.
         train holds floor(n * 195000 / 202599) items, at least 1; test the rest.
     """
@@ -231,23 +206,6 @@ def make_split(dataset, seed, data_dir=None, colour_only=False):
     split["train"] = [items[i] for i in order[:n_train]]
     split["test"] = [items[i] for i in order[n_train:]]
     return split
-
-
-def load_or_make_split(run_dir, dataset, seed, data_dir=None, colour_only=False):
-    """The run's split: read from `run_dir/split.json`, or made with `make_split` (nothing is written: the
-    trainer writes it with `save_split` once it holds the run directory)."""
-    path = rundir.split_path(run_dir)
-    if path.exists():
-        return json.loads(path.read_text())
-    return make_split(dataset, seed, data_dir, colour_only)
-
-
-def save_split(run_dir, split):
-    """Writes `split` to `run_dir/split.json` unless the run has one already."""
-    path = rundir.split_path(run_dir)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(split))
 
 
 def tfds_builder(name, data_dir=None):
@@ -305,102 +263,3 @@ def share(split, index, count):
     (the split itself when `count` is 1). Each worker of a multi-worker run reads, decodes and caches its share
     only, and draws its part of every global batch from it."""
     return split if count == 1 else {**split, "train": split["train"][index::count]}
-
-
-def eval_pairs(split, size, count):
-    """A fixed batch for sample grids: the first `count` test images, then training images if the test part
-    has fewer, as (L' [n, S, S, 1], ab' [n, S, S, 2]) with n = min(count, number of images)."""
-    dataset = images(split, "test").concatenate(images(split, "train"))
-    return next(iter(dataset.take(count).map(lambda rgb: lab_pair(rgb, size)).batch(count)))
-
-
-def training_batches(split, size, batch_size, batches_per_step, initial_step=0, jitter=False, seed=0,
-                     cache_bytes=CACHE_BYTES, on_skip=None):
-    """The infinite colorization stream, one element per training step.
-
-    Element i (step s = initial_step + i) stacks k = batches_per_step(s) fresh batches: L' [k, B, S, S, 1] and
-    ab' [k, B, S, S, 2]. The resized Lab images come from the dataset's prepared form when there is one
-    (`tf_colorgan.prepared`), else from decoding and Lab conversion in parallel (AUTOTUNE); when those of the
-    training part fit in `cache_bytes` they are kept in memory after the first pass (only the jitter's flip and
-    crop run again each pass); otherwise every pass reads the prepared form or decodes the files again.
-
-    Args:
-        split: from `load_or_make_split`.
-        size, batch_size, jitter: as in the config.
-        batches_per_step: function int64 step -> int64 number of batches.
-        initial_step: the step the stream starts at (a resumed run's step).
-        seed: shuffle seed; the order depends on seed and initial_step, so a resumed run does not replay.
-        cache_bytes: memory for the cache (float32 Lab, side^2 * 12 bytes per image; 0 turns it off).
-        on_skip: called with each unusable file of a folder when met (`images`).
-    """
-    from tf_colorgan import prepared  # it imports this module
-
-    side = size + JITTER_MARGIN if jitter else size
-    count, shuffle_seed = len(split["train"]), seed + initial_step
-    cached = count * side * side * 12 <= cache_bytes  # cached: shuffled after the cache, else the file names
-    dataset = prepared.lab_images(split, side, on_skip) if split["source"] != "digits" else None
-    if dataset is None:
-        dataset = images(split, "train", shuffle_seed=None if cached else shuffle_seed, on_skip=on_skip).map(
-            lambda rgb: resized_lab(rgb, side), num_parallel_calls=tf.data.AUTOTUNE)
-    elif not cached:  # read in the form's order: shuffled through a buffer
-        dataset = dataset.shuffle(min(count, PREPARED_SHUFFLE_BUFFER), seed=shuffle_seed)
-    if cached:
-        logging.info("Caching the %d training images as Lab in memory (%.1f MiB)", count, count * side**2 * 12 / 2**20)
-        dataset = dataset.cache().shuffle(count, seed=shuffle_seed)
-    dataset = dataset.repeat().enumerate().map(  # jitter of element i: seeded by (seed + initial_step, i)
-        lambda i, lab: jittered_pair(lab, size, tf.stack([tf.cast(shuffle_seed, tf.int64), i]) if jitter else None),
-        num_parallel_calls=tf.data.AUTOTUNE)
-    return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
-
-
-def generation_images(split, part, size, channels, unit_range, central_crop=1.0, shuffle_seed=None, on_skip=None):
-    """Real images for image generation: float32 [size, size, channels] in [0, 1] (`unit_range`) or [-1, 1].
-
-    Photos: central crop of `central_crop` of each side, bilinear resize, grayscale when `channels` is 1.
-    """
-    if split["source"] == "digits":
-        pixels, _ = digits.load_grayscale(split["name"], split.get("data_dir"), part)
-        dataset = tf.data.Dataset.from_tensor_slices(pixels[..., np.newaxis])
-        if shuffle_seed is not None:
-            dataset = dataset.shuffle(len(pixels), seed=shuffle_seed)
-        dataset = dataset.map(to_float_rgb)
-    else:
-        dataset = images(split, part, shuffle_seed, on_skip)
-
-    def prepare(rgb):
-        rgb = tf.image.central_crop(rgb, central_crop) if central_crop < 1 else rgb
-        image = tf.image.resize(rgb, [size, size], method="bilinear")
-        image = tf.image.rgb_to_grayscale(image) if channels == 1 else image
-        return image if unit_range else image * 2.0 - 1.0
-
-    return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-
-
-def generation_batches(split, size, channels, unit_range, batch_size, batches_per_step, initial_step=0,
-                       central_crop=1.0, seed=0, on_skip=None):
-    """The infinite image-generation stream: element i stacks batches_per_step(initial_step + i) batches of
-    real images, [k, B, size, size, channels] (see `generation_images` and `training_batches`)."""
-    dataset = generation_images(split, "train", size, channels, unit_range, central_crop,
-                                shuffle_seed=seed + initial_step, on_skip=on_skip).repeat()
-    return group_by_step(dataset.batch(batch_size, drop_remainder=True), batches_per_step, initial_step)
-
-
-def group_by_step(batches, batches_per_step, initial_step):
-    """Stacks consecutive batches into one element per training step: batches_per_step(s) of them for step s."""
-
-    def group_size(step):
-        return tf.cast(batches_per_step(step), tf.int64)
-
-    def number_by_step(state, batch):
-        step, used = state
-        done = used + 1 >= group_size(step)
-        next_state = (tf.where(done, step + 1, step), tf.where(done, tf.constant(0, tf.int64), used + 1))
-        return next_state, (step, batch)
-
-    numbered = batches.scan((tf.constant(initial_step, tf.int64), tf.constant(0, tf.int64)), number_by_step)
-    grouped = numbered.group_by_window(
-        key_func=lambda step, batch: step,
-        reduce_func=lambda step, window: window.batch(group_size(step)).map(lambda s, batch: batch),
-        window_size_func=group_size,
-    )
-    return grouped.prefetch(tf.data.AUTOTUNE)

@@ -1,5 +1,6 @@
 """Keras callbacks of a training run, all keyed to the global step (the model's generator-update count), so a
-resumed run's curves, images and checkpoints continue where the previous process stopped."""
+resumed run's curves, images and checkpoints continue where the previous process stopped.
+"""
 
 import os
 import pathlib
@@ -11,37 +12,9 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import color, distribute, networks, rundir, storage
-
-
-def to_uint8(images, unit_range=True):
-    """Float images in [0, 1] (`unit_range`) or [-1, 1] -> uint8 [0, 255], rounded and clipped."""
-    images = tf.cast(images, tf.float32)
-    images = images if unit_range else (images + 1.0) / 2.0
-    return tf.cast(tf.round(tf.clip_by_value(images, 0.0, 1.0) * 255.0), tf.uint8)
-
-
-def colorization_grid(l_channel, ab_pred, ab_true):
-    """One uint8 image [n * S, 3 * S, 3]: a row per example with columns input L, prediction, truth.
-
-    Args:
-        l_channel: L' [n, S, S, 1] in [-1, 1].
-        ab_pred: predicted ab' [n, S, S, 2].
-        ab_true: true ab' [n, S, S, 2].
-    """
-    gray = tf.zeros_like(ab_true)
-    columns = [color.lab_to_rgb(color.denormalize_lab(l_channel, ab)) for ab in (gray, ab_pred, ab_true)]
-    rows = tf.concat(columns, axis=2)  # [n, S, 3S, 3]
-    return to_uint8(tf.reshape(rows, [-1, tf.shape(rows)[2], 3]))
-
-
-def tile(images, columns):
-    """uint8 images [n, H, W, C] -> one grid [rows * H, columns * W, C], row-major, black where n runs out."""
-    n, height, width, channels = images.shape
-    rows = -(-n // columns)
-    images = tf.concat([images, tf.zeros([rows * columns - n, height, width, channels], images.dtype)], 0)
-    grid = tf.reshape(images, [rows, columns, height, width, channels])
-    return tf.reshape(tf.transpose(grid, [0, 2, 1, 3, 4]), [rows * height, columns * width, channels])
+from tf_colorgan import distribute, storage
+from tf_colorgan.networks import train_mode
+from tf_colorgan.training import rundir
 
 
 def mark_start(log_dir, first_step):
@@ -110,7 +83,7 @@ class StepLogger(keras.callbacks.Callback):
             self._epoch_seen[metric.name] = (total, count)
 
     def write_images(self, step):
-        with networks.dropout_seeds_kept(self.model.generator):
+        with train_mode.dropout_seeds_kept(self.model.generator):
             grid = self.render(self.model.generator)
         with self.writer.as_default(step=step):
             tf.summary.image("samples", grid[tf.newaxis], step=step)
@@ -173,7 +146,7 @@ class PeriodicMetrics(keras.callbacks.Callback):
     def _write(self):
         step = self.model.step
         if step != self._last_step:
-            with networks.dropout_seeds_kept(self.model.generator):  # training's dropout masks stay as they were
+            with train_mode.dropout_seeds_kept(self.model.generator):  # training's dropout masks stay as they were
                 values = self.compute(self.model.generator)
             with self.writer.as_default(step=step):
                 for tag, key in self.names.items():

@@ -1,7 +1,7 @@
 """`tf-colorgan colorize` and `tf-colorgan serve`: colorize photographs with a trained run, from the command line
-or over HTTP (TensorFlow Serving's REST API, `tf_colorgan.serve`); `tf-colorgan prepare`: decode a dataset once
-for every colorization run at a size (`tf_colorgan.prepared`); `tf-colorgan export --format=onnx`: the colorizer as an
-ONNX model (`export.export_onnx`).
+or over HTTP (TensorFlow Serving's REST API, `tf_colorgan.serving.server`); `tf-colorgan prepare`: decode a dataset once
+for every colorization run at a size (`tf_colorgan.data.prepared`); `tf-colorgan export --format=onnx`: the colorizer
+as an ONNX model (`tf_colorgan.tasks.colorize.export.export_onnx`).
 
     tf-colorgan colorize --model models/sample_lsgan_l1-100_l2-0 old_photo.jpg scans/ -o coloured/
     tf-colorgan serve --model models/sample_lsgan_l1-100_l2-0 --port 8501 --name colorgan
@@ -20,17 +20,19 @@ import argparse
 import pathlib
 import sys
 
-from tf_colorgan import rundir, storage
-from tf_colorgan import serve as serving
+from tf_colorgan import storage
+from tf_colorgan.serving import server
+from tf_colorgan.training import rundir
 
 
 def expand_inputs(inputs):
     """[(path, output name)] for files and the images found under folders (keeping their sub-folders)."""
-    from tf_colorgan import data
+    from tf_colorgan.data import sources
+
     found = []
     for item in map(pathlib.Path, inputs):
         if item.is_dir():
-            found += [(pathlib.Path(p), pathlib.Path(p).relative_to(item)) for p in data.list_images(item)]
+            found += [(pathlib.Path(p), pathlib.Path(p).relative_to(item)) for p in sources.list_images(item)]
         else:
             found.append((item, pathlib.Path(item.name)))
     return found
@@ -61,8 +63,8 @@ def colorize_files(export_dir, inputs, out_dir):
 
 
 def serve_export(export_dir, args):
-    """Runs `tf_colorgan.serve` on the export until interrupted."""
-    serving.serve(export_dir, args.host, args.port, args.name, args.max_request_bytes, args.max_pixels)
+    """Runs `tf_colorgan.serving.server` on the export until interrupted."""
+    server.serve(export_dir, args.host, args.port, args.name, args.max_request_bytes, args.max_pixels)
     return 0
 
 
@@ -78,11 +80,11 @@ def main(argv=None):
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=int, default=8501, help="port (TensorFlow Serving's REST default, 8501)")
     serve.add_argument("--name", default="colorgan", help="the model's name in /v1/models/NAME")
-    serve.add_argument("--max_request_bytes", type=int, default=serving.MAX_REQUEST_BYTES,
+    serve.add_argument("--max_request_bytes", type=int, default=server.MAX_REQUEST_BYTES,
                        help="larger bodies get 413")
-    serve.add_argument("--max_pixels", type=int, default=serving.MAX_PIXELS, help="larger photos get 413")
+    serve.add_argument("--max_pixels", type=int, default=server.MAX_PIXELS, help="larger photos get 413")
     prepare = commands.add_parser("prepare", help="decode a dataset once into resized Lab images that every "
-                                  "colorization run at that size reads (tf_colorgan.prepared)")
+                                  "colorization run at that size reads (tf_colorgan.data.prepared)")
     prepare.add_argument("--dataset", required=True, help="folder of photos, 'sample' or a TFDS dataset name")
     prepare.add_argument("--size", type=int, default=256, help="training size (default 256)")
     prepare.add_argument("--jitter", action="store_true", help="for runs with --jitter (stored at size + 20)")
@@ -95,17 +97,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "export":
-            from tf_colorgan import evaluation, export
+            from tf_colorgan.evaluation import trained_runs
+            from tf_colorgan.tasks.colorize import export
 
-            config, generator = evaluation.trained_generator(args.model)
+            config, generator = trained_runs.trained_generator(args.model)
             export.export_onnx(generator, config.size, args.out)
             print(args.out)
             return 0
         if args.command == "prepare":
-            from tf_colorgan import data, prepared
+            from tf_colorgan.data import lab, prepared, sources
 
-            split = data.make_split(args.dataset, seed=0, data_dir=args.data_dir, colour_only=True)
-            print(prepared.prepare(split, args.size + (data.JITTER_MARGIN if args.jitter else 0)))
+            split = sources.make_split(args.dataset, seed=0, data_dir=args.data_dir, colour_only=True)
+            print(prepared.prepare(split, args.size + (lab.JITTER_MARGIN if args.jitter else 0)))
             return 0
         export_dir = rundir.find_export(args.model)
         if args.command == "serve":
@@ -120,7 +123,3 @@ def main(argv=None):
         print(f"tf-colorgan: error: {error}", file=sys.stderr)
         return 1
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,7 @@ on a few dozen it is biased upwards and only comparable between models scored on
 
 import numpy as np
 
-from tf_colorgan import classifier_distance
+from tf_colorgan.tasks.generate import classifier_distance
 
 SIZE = 299
 FEATURE_DIM = 2048

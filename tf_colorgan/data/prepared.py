@@ -2,10 +2,10 @@
 
     tf-colorgan prepare --dataset=FOLDER_OR_TFDS_NAME --size=256 [--jitter]
 
-decodes every image of the dataset once (`data.decoded`; a folder's unusable files and grayscale photos are
+decodes every image of the dataset once (`sources.decoded`; a folder's unusable files and grayscale photos are
 listed in the form's `index.json`),
 converts it to Lab at its own resolution and AREA-resizes it to side x side (side = size, or size + 20 for
---jitter) with `data.resized_lab`, the streaming path's own function, so a run reads the very values it would
+--jitter) with `lab.resized_lab`, the streaming path's own function, so a run reads the very values it would
 have computed. They are written with `tf.data.Dataset.save`: float32, side^2 * 12 bytes per image (0.79 MB at
 256: ~1.1 GB for the study's 1,383 photos, ~160 GB for CelebA's 202,599).
 
@@ -25,7 +25,8 @@ import pathlib
 import tensorflow as tf
 from absl import logging
 
-from tf_colorgan import data, storage
+from tf_colorgan import storage
+from tf_colorgan.data import lab, sources
 from tf_colorgan.settings import ConfigError
 
 ROOT = pathlib.Path(os.environ.get("TF_COLORGAN_PREPARED", "~/.cache/tf_colorgan/prepared")).expanduser()
@@ -37,9 +38,9 @@ def fingerprint(split):
     if split["source"] == "folder":
         root = pathlib.Path(split["root"])
         key = [(str(pathlib.Path(path).relative_to(root)), stat.st_size, stat.st_mtime_ns)
-               for path in data.list_images(root) for stat in [os.stat(path)]]
+               for path in sources.list_images(root) for stat in [os.stat(path)]]
     else:
-        builder = data.tfds_builder(split["name"], split.get("data_dir"))
+        builder = sources.tfds_builder(split["name"], split.get("data_dir"))
         key = [split["name"], str(builder.version), split.get("data_dir"), split["split"]]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 
@@ -61,11 +62,12 @@ def items_and_photos(split, skipped):
     if split["source"] == "folder":
         root = str(split["root"])
         record = lambda path, why: skipped.update({str(pathlib.Path(path).relative_to(root)): why})  # noqa: E731
-        photos = data.decoded(tf.data.Dataset.from_tensor_slices(data.list_images(root)), record, colour_only=True)
+        files = tf.data.Dataset.from_tensor_slices(sources.list_images(root))
+        photos = sources.decoded(files, record, colour_only=True)
         return photos.map(lambda path, rgb: (tf.strings.substr(path, len(root) + 1, -1), rgb))
     indices = sorted(split["train"] + split["test"])
     return tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices([str(index) for index in indices]),
-                               data.images({**split, "train": indices}, "train"))
+                               sources.images({**split, "train": indices}, "train"))
 
 
 def prepare(split, side):
@@ -78,7 +80,7 @@ def prepare(split, side):
         logging.info("Already prepared: %s", path)
         return path
     skipped = {}
-    forms = items_and_photos(split, skipped).map(lambda item, rgb: (item, data.resized_lab(rgb, side)),
+    forms = items_and_photos(split, skipped).map(lambda item, rgb: (item, lab.resized_lab(rgb, side)),
                                                  num_parallel_calls=tf.data.AUTOTUNE)
     logging.info("Preparing %s at %d x %d in %s", split.get("root", split.get("name")), side, side, path)
 
@@ -107,4 +109,4 @@ def lab_images(split, side, on_skip):
     for item in sorted(set(train) & set(unusable)) if on_skip else ():
         on_skip(str(pathlib.Path(split["root"]) / item), unusable[item])
     wanted = [item for item in train if item not in unusable]
-    return data.members(tf.data.Dataset.load(str(path)), wanted, tf.string)
+    return sources.members(tf.data.Dataset.load(str(path)), wanted, tf.string)

@@ -1,0 +1,64 @@
+"""The package's layout reads one way: each floor imports only from the floors below it, and no module imports
+another that (directly or not) imports it back (docs/architecture.md, "Floors")."""
+
+import ast
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "tf_colorgan"
+FLOORS = [  # (floor, module names), lowest first: docs/architecture.md's table
+    (0, r"tf_colorgan\.(settings|runtime|storage|color|grids|optimizers|machine|distribute)"),
+    (1, r"tf_colorgan(\.config|\.objectives|\.tasks|\.tasks\.(colorize|generate)|\.tasks\.generate\.presets)?"),
+    (2, r"tf_colorgan\.(networks|data)(\.\w+)?"),
+    (3, r"tf_colorgan\.objectives\.\w+"),
+    (4, r"tf_colorgan\.tasks\.\w+\.\w+"),
+    (5, r"tf_colorgan\.training(\.(?!__main__)\w+)?"),
+    (6, r"tf_colorgan\.(evaluation|serving)(\.(?!__main__)\w+)?"),
+    (7, r"tf_colorgan\.(study|benchmarking)(\.(?!__main__)\w+)?"),
+    (8, r"tf_colorgan\.scripts|tf_colorgan\.\w+\.__main__"),
+]
+
+
+def module_name(path):
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def floor(name):
+    return next((number for number, pattern in FLOORS if re.fullmatch(pattern, name)), None)
+
+
+def imports():
+    """{module: the package's modules it imports, at the top or inside a function}."""
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    found = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tf_colorgan"):
+                targets |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                            for alias in node.names}
+            elif isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names if alias.name.startswith("tf_colorgan")}
+        found[name] = targets & set(modules) - {name}
+    return found
+
+
+def test_every_module_has_a_floor_and_imports_only_from_its_own_floor_or_below():
+    graph = imports()
+    assert [name for name in graph if floor(name) is None] == []
+    upward = [(name, target) for name, targets in graph.items() for target in targets if floor(target) > floor(name)]
+    assert upward == []
+
+
+def test_no_module_imports_itself_back_through_others():
+    """Kahn's topological sort: what cannot be ordered lies on an import circle."""
+    graph = imports()
+    waiting = {name: set(targets) for name, targets in graph.items()}
+    while ready := [name for name, targets in waiting.items() if not targets]:
+        for name in ready:
+            del waiting[name]
+        for targets in waiting.values():
+            targets.difference_update(ready)
+    assert waiting == {}

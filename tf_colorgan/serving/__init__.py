@@ -1,0 +1,2 @@
+"""Serving exported colorizers: the HTTP server (`server`) and the `tf-colorgan` command (`cli`).
+"""
