@@ -342,3 +342,11 @@ def test_bootstrap_ci_of_many_values_is_the_normal_interval():
     assert low == pytest.approx(50.5 - 1.96 * 2.8866, abs=0.4)
     assert high == pytest.approx(50.5 + 1.96 * 2.8866, abs=0.4)
     assert metrics.bootstrap_ci(values) == [low, high]  # seeded: the same interval every time
+
+
+def test_every_psnr_mean_leaves_out_infinities_and_counts_them():
+    """One rule for PSNR's infinities (a prediction equal to its truth): `summarize` and eval.py's metrics.json."""
+    finite, n_inf = metrics.without_infinities([20.0, float("inf"), 30.0])
+    assert finite.tolist() == [20.0, 30.0] and n_inf == 1
+    summary = metrics.summarize([{"psnr": 20.0}, {"psnr": float("inf")}, {"psnr": 30.0}])["psnr"]
+    assert (summary["mean"], summary["n_inf"]) == (25.0, 1)

@@ -4,7 +4,7 @@
   statistics, dropout on, batches of `batch_size`, from the checkpoint: the original's eval.py, C12), the truth and
   the colorization recombined from one pass (the original fetched them in two `sess.run` calls, C10); writes
   `eval/<step>_<i>_col.png`, `eval/<step>_<i>_true.png` and `eval/metrics.json` (PSNR and SSIM on RGB uint8, data
-  range 255, mean over images).
+  range 255, mean over images; PSNR over the finite values, its infinities counted as "psnr_n_inf").
 * `compare(run_dirs, dataset, out_dir)` (eval.py --models, the study): every run and the gray baseline on one image
   set, per-photo metrics with bootstrap intervals, FID where InceptionV3's weights load, Figure 6 and a page
   (`tf_colorgan.evaluation.report`).
@@ -21,7 +21,7 @@ from absl import logging
 from tf_colorgan import tasks
 from tf_colorgan.data import sources
 from tf_colorgan.networks import train_mode
-from tf_colorgan.tasks.colorize import evaluation, export, fid
+from tf_colorgan.tasks.colorize import evaluation, export, fid, metrics
 from tf_colorgan.tasks.generate import classifier_distance
 from tf_colorgan.training import rundir
 
@@ -50,9 +50,11 @@ def evaluate(run_dir, count=None, batch_size=4):
             tf.io.write_file(str(out_dir / f"{step}_{index}_col.png"), tf.io.encode_png(prediction))
             tf.io.write_file(str(out_dir / f"{step}_{index}_true.png"), tf.io.encode_png(true))
             index += 1
+    finite_psnr, psnr_n_inf = metrics.without_infinities(psnr)  # the rule of every PSNR mean of the package
     result = {"step": step, "images": index, "split": part, "size": config.size,
               "protocol": "Lab AREA resize to size, truth round-tripped through Lab, RGB uint8",
-              "psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
+              "psnr": float(np.mean(finite_psnr)) if finite_psnr.size else float("nan"), "psnr_n_inf": psnr_n_inf,
+              "ssim": float(np.mean(ssim))}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
     return result
 

@@ -307,6 +307,17 @@ def bootstrap_ci(values, level=0.95, resamples=BOOTSTRAP_RESAMPLES, seed=0):
     return [float(low), float(high)]
 
 
+def without_infinities(values):
+    """PSNR's one rule for a mean: a prediction equal to its truth has an infinite PSNR, left out and counted.
+
+    Returns:
+        (the finite values as a float64 array, the number of infinite ones left out).
+    """
+    values = np.asarray(values, np.float64)
+    infinite = np.isinf(values)
+    return values[~infinite], int(np.sum(infinite))
+
+
 def summarize(per_image):
     """Mean, population standard deviation and bootstrap 95% interval of the mean (`bootstrap_ci`) of each metric
     over images.
@@ -341,9 +352,8 @@ def summarize(per_image):
             summary[name] = {"mean": float(np.mean(values)), "std": float(np.std(values)),
                              "ci95": bootstrap_ci(values)}
             continue
-        infinite = np.isinf(values)
-        finite = values[~infinite]
+        finite, n_inf = without_infinities(values)
         summary[name] = {"mean": float(np.mean(finite)) if finite.size else float("nan"),
                          "std": float(np.std(finite)) if finite.size else float("nan"),
-                         "ci95": bootstrap_ci(finite), "n_inf": int(np.sum(infinite))}
+                         "ci95": bootstrap_ci(finite), "n_inf": n_inf}
     return summary
