@@ -1,8 +1,6 @@
-"""The tests in this process import the package as a library does (a notebook, a server): with TensorFlow's own
-defaults, the process settings of the entry points (`tf_colorgan.runtime`) not applied; the tests that start
-train.py, eval.py or the commands get them, and test_machine checks them.
-
-Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
+"""The process settings of the entry points (`tf_colorgan.runtime`: oneDNN on, large freed blocks kept) are applied
+first, so that what the tests compute here matches, bit for bit, what the commands they start compute (a server's
+answers, a study's records). Two logical CPU devices for the whole test session (set before TensorFlow starts), so that tests can run
 `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on /cpu:0 unless
 a strategy places them. Tests marked `bfloat16` are skipped, with the reason, where bfloat16 oneDNN kernels cannot run
 (`machine.bfloat16_refusal`), and those marked `fashion_mnist` where its files are absent. And four fixtures:
@@ -16,13 +14,17 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-import tensorflow as tf
+from tf_colorgan import runtime
 
-from tf_colorgan import machine
-from tf_colorgan.data import digits, sources
-from tf_colorgan.tasks.colorize import lab_stream
-from tf_colorgan.tasks.generate import classifier_distance
+runtime.apply()  # before TensorFlow starts, as the entry points do for users (the commands the tests start do too)
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tf_colorgan import machine  # noqa: E402
+from tf_colorgan.data import digits, sources  # noqa: E402
+from tf_colorgan.tasks.colorize import lab_stream  # noqa: E402
+from tf_colorgan.tasks.generate import classifier_distance  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

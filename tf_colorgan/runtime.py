@@ -1,7 +1,8 @@
 """Process-wide settings, made by the entry points (`apply`) before TensorFlow starts, never on import.
 
 train.py, eval.py, the console scripts (`tf_colorgan.scripts`), `python -m tf_colorgan.study` / `.training` /
-`.serving` and the benchmarks call `apply()` first; a program of your own may too, before it imports TensorFlow.
+`.serving`, the benchmarks and the test suite's conftest call `apply()` first; a program of your own may too, before it
+imports TensorFlow.
 
 oneDNN on: `TF_ENABLE_ONEDNN_OPTS=1` unless the environment already sets the variable. TensorFlow enables its
 oneDNN kernels by default only on CPUs with AVX-512 VNNI, AVX512-BF16 or AMX; elsewhere (an AVX2-only CPU) its
