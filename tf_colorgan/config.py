@@ -129,10 +129,10 @@ class Config(settings.Settings):
     @classmethod
     def from_json(cls, text):
         """The `Config` of a run's config.json, without TensorFlow: the shared settings and the task's are told by
-        name, the rest are the objective's, as they were checked when the run was made (`rundir.read_config` checks
-        their names against the objectives, `training.build_model` their values). A config.json written before tasks
-        and objectives had settings of their own holds every task's and objective's: other tasks' are left out here,
-        other objectives' are not compared (`differences`)."""
+        name, the rest are the objective's, as they were checked when the run was made (`training.rundir.read_config`
+        checks their names against the objectives, `training.trainer.build_model` their values). A config.json
+        written before tasks and objectives had settings of their own holds every task's and objective's: other
+        tasks' are left out here, other objectives' are not compared (`differences`)."""
         values = json.loads(text)
         values["textbook"] = tuple(values.get("textbook", ()))
         shared = {name for name in cls.names() if name not in GROUPS}
@@ -153,9 +153,8 @@ class Config(settings.Settings):
         objective's settings are compared when both have the same objective, those of this config (an older `other`
         holds every objective's)."""
         mine, theirs = self.flat(), other.flat()
-        names = set(mine) | set(theirs)
-        names -= set(other.objective_settings) | (set(self.objective_settings) if self.gan != other.gan else set())
-        names |= set(self.objective_settings) if self.gan == other.gan else set()
+        objective = set(self.objective_settings) if self.gan == other.gan else set()
+        names = (set(mine) | set(theirs)) - set(self.objective_settings) - set(other.objective_settings) | objective
         return [name for name in sorted(names) if name not in ignore and mine.get(name) != theirs.get(name)]
 
 
