@@ -1,6 +1,4 @@
-"""Sample grids: images tiled into one picture (TensorBoard's image tab, samples/*.png, the report's figures).
-"""
-
+"""Sample grids: images tiled into one picture (TensorBoard's image tab, samples/*.png, the report's figures)."""
 
 import tensorflow as tf
 

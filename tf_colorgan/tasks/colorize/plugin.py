@@ -30,7 +30,7 @@ def build_networks(config, objective):
 
 def training_stream(config, split, batches_per_step, step, on_skip, batch_size):
     return lab_stream.training_batches(split, config.size, batch_size, batches_per_step, initial_step=step,
-                                 jitter=config.jitter, seed=config.seed, on_skip=on_skip)
+                                       jitter=config.jitter, seed=config.seed, on_skip=on_skip)
 
 
 def sample_renderer(config, split):
