@@ -3,7 +3,6 @@ batches stacked on a leading axis, k set by the model's `batches_per_step(step)`
 after).
 """
 
-
 import tensorflow as tf
 
 

@@ -4,7 +4,6 @@ or with jitter an AREA resize to (size + 20)^2, a random left-right flip and a r
 L and ab together -> L' = L/50 - 1 [S, S, 1] and ab' = ab/110 [S, S, 2].
 """
 
-
 import tensorflow as tf
 
 from tf_colorgan import color

@@ -3,7 +3,6 @@ or score an image-generation export (the usage: eval.py's docstring). Run it thr
 (`tf_colorgan.scripts.evaluate`), which applies the process settings first.
 """
 
-
 import json
 import pathlib
 

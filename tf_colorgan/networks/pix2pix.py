@@ -12,7 +12,6 @@ Every layer is named after the original's scope (`g_enc1`, `d_conv4`, ...) for r
 selects variables by name.
 """
 
-
 import keras
 from keras import layers
 

@@ -5,7 +5,6 @@ L' with the predicted ab' (`colorize_with`); the gray baseline keeps L' with ab'
 `metrics.image_metrics` and summarised with bootstrap intervals (`comparison`).
 """
 
-
 import numpy as np
 import tensorflow as tf
 

@@ -6,7 +6,6 @@ only the first pass decodes files; a prepared form (`tf_colorgan.data.prepared`)
 exists.
 """
 
-
 import tensorflow as tf
 from absl import logging
 

@@ -3,7 +3,6 @@ size, made grayscale for the MNIST networks, and scaled to [0, 1] (the MNIST cod
 batched and grouped by step.
 """
 
-
 import numpy as np
 import tensorflow as tf
 
