@@ -81,7 +81,12 @@ def test_every_objective_trains_under_mixed_float16_with_a_behaving_loss_scale(g
     assert all(np.isfinite(values).all() for values in losses.values()), losses
     floats = [w for w in weights if w.dtype.kind == "f"]  # the others: the dropout seeds (int64)
     assert floats and all(w.dtype == np.float32 and np.isfinite(w).all() for w in floats)
+    state = [v for o in (model.d_optimizer, model.g_optimizer) for v in o.inner_optimizer.variables if len(v.shape)]
+    assert state and {v.dtype for v in state} == {"float32"}  # the optimizers' slots
+    assert model.generator.get_layer("g_enc2").compute_dtype == "float16"
     assert model.generator(sample_pairs[0]).dtype == "float32"
+    output = model.discriminate(*sample_pairs)
+    assert (output[0] if model.autoencoder_discriminator else output).dtype == "float32"  # EBGAN: (energy, ...)
     updates = {"d": sum(int(model.discriminator_steps(tf.constant(step, tf.int64))) for step in range(STEPS)),
                "g": STEPS * model.generator_steps}
     for name, optimizer in (("d", model.d_optimizer), ("g", model.g_optimizer)):
