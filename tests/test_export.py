@@ -67,7 +67,7 @@ def deterministic_export(module_tmp_path):
 
 
 @pytest.fixture(scope="module")
-def served(deterministic_export, module_tmp_path):
+def fresh_process_output(deterministic_export, module_tmp_path):
     """`serve` of the deterministic export: PHOTOS colorized in one fresh process, and its stdout."""
     folder = module_tmp_path / "served"
     folder.mkdir()
@@ -75,9 +75,9 @@ def served(deterministic_export, module_tmp_path):
 
 
 @pytest.mark.slow
-def test_fresh_process_output_matches_the_in_memory_generator(deterministic_export, served):
+def test_fresh_process_output_matches_the_in_memory_generator(deterministic_export, fresh_process_output):
     generator, _ = deterministic_export
-    served, stdout = served
+    served, stdout = fresh_process_output
     assert stdout.split("\n")[0] == "['images'] ['colorized']"
     assert stdout.split("\n")[1] == "False"  # tf_colorgan was never imported
     for name in PHOTOS:
@@ -97,8 +97,8 @@ def test_every_weight_is_stored_once(deterministic_export):
 
 
 @pytest.mark.slow
-def test_output_keeps_the_full_resolution_lightness_of_the_input(served):
-    served, _ = served
+def test_output_keeps_the_full_resolution_lightness_of_the_input(fresh_process_output):
+    served, _ = fresh_process_output
     for name in PHOTOS:
         l_in = color.rgb_to_lab(tf.cast(read_photo(name), tf.float32) / 255.0)[..., 0]
         l_out = color.rgb_to_lab(tf.cast(served[name], tf.float32) / 255.0)[..., 0]
