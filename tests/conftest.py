@@ -1,12 +1,12 @@
-"""The process settings of the entry points (`tf_colorgan.runtime`: oneDNN on, large freed blocks kept) are applied
-first, so that what the tests compute here matches, bit for bit, what the commands they start compute (a server's
-answers, a study's records). Two logical CPU devices for the whole test session (set before TensorFlow starts), so
-that tests can run `tf.distribute.MirroredStrategy` with two replicas on a CPU-only machine. Ops are still placed on
-/cpu:0 unless a strategy places them. Tests marked `bfloat16` are skipped, with the reason, where bfloat16 oneDNN
-kernels cannot run (`machine.bfloat16_refusal`), and those marked `fashion_mnist` where its files are absent. And
-four fixtures: `sample_pairs` (two sample photos as (L', ab') at 256 x 256), `module_tmp_path`, `digits_classifiers`
-(the classifier cache of the 8x8 digits, trained once per session), and `train_concurrently` for tests that start
-several real train.py processes."""
+"""The process settings of the entry points (`tf_colorgan.runtime`: oneDNN on, large freed blocks kept, Keras without
+its extras) are applied first, so that what the tests compute here matches, bit for bit, what the commands they start
+compute (a server's answers, a study's records). Two logical CPU devices for the whole test session (set before
+TensorFlow initialises its devices), so that tests can run `tf.distribute.MirroredStrategy` with two replicas on a
+CPU-only machine. Ops are still placed on /cpu:0 unless a strategy places them. Tests marked `bfloat16` are skipped,
+with the reason, where bfloat16 oneDNN kernels cannot run (`machine.bfloat16_refusal`), and those marked `fashion_mnist`
+where its files are absent. And four fixtures: `sample_pairs` (two sample photos as (L', ab') at 256 x 256),
+`module_tmp_path`, `digits_classifiers` (the classifier cache of the 8x8 digits, trained once per session), and
+`train_concurrently` for tests that start several real train.py processes."""
 
 import os
 import pathlib

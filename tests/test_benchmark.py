@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_colorgan import machine
+from tf_colorgan import machine, runtime
 from tf_colorgan.benchmarking import benchmark, pix2pix_tutorial
 from tf_colorgan.config import make_config
 from tf_colorgan.data import sources
@@ -106,6 +106,7 @@ def test_tiny_benchmark_run_prints_and_writes_every_measurement(tmp_path):
         benchmark.iteration_flops(trainer.build_model(make_config(gan="lsgan", width=8)), 2) / 1e9)
     assert 0 < row["fraction_of_conv_peak"] < 1.5 and row["first_iteration_seconds"] > row["seconds_per_iteration"]
     assert row["peak_rss_mib"] > 100
+    assert row["malloc"] == runtime.MALLOC  # the fresh process trained under train.py's settings (conftest's here)
     assert [p["threads"] for p in measured["pipeline"]] == sorted({1, os.cpu_count()})
     assert all(p[f"{source}_images_per_second"] > 0 for p in measured["pipeline"]
                for source in ("decoding", "cached", "prepared"))

@@ -177,6 +177,30 @@ def test_the_entry_points_make_malloc_keep_large_blocks_unless_the_environment_t
         assert result["settings"] is None and result["mmapped"] >= 64 << 20
 
 
+KERAS_EXTRAS = """
+import json, sys
+from tf_colorgan import runtime
+runtime.apply()
+imported = sorted(name for name in ("keras", "tensorflow", *runtime.KERAS_EXTRAS) if name in sys.modules)
+import keras.wrappers, sklearn.datasets, matplotlib.pyplot
+try:
+    keras.wrappers.SKLearnClassifier(model=None)
+    refusal = None
+except ImportError as error:
+    refusal = str(error)
+print(json.dumps({"imported": imported, "digits": list(sklearn.datasets.load_digits().images.shape),
+                  "figure": type(matplotlib.pyplot.figure()).__name__, "wrapper": refusal}))
+"""
+
+
+def test_the_entry_points_import_keras_without_its_extras_which_then_import_as_usual():
+    result = json.loads(subprocess.run([sys.executable, "-c", KERAS_EXTRAS], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert result["imported"] == ["keras", "tensorflow"]  # scikit-learn, matplotlib, IPython: not by Keras
+    assert result["digits"] == [1797, 8, 8] and result["figure"] == "Figure"  # imported afterwards, as usual
+    assert "requires `scikit-learn`" in result["wrapper"]  # the price, said in the module docstring
+
+
 def test_importing_the_package_changes_nothing_in_the_process():
     """A server or a notebook that imports tf_colorgan keeps its own settings: only the entry points apply them."""
     env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}

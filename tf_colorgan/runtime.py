@@ -1,4 +1,5 @@
-"""Process-wide settings, made by the entry points (`apply`) before TensorFlow starts, never on import.
+"""Process-wide settings, made by the entry points (`apply`) before TensorFlow starts, never on import; then the
+import of Keras (and so TensorFlow) without optional packages it would import for features the package does not use.
 
 train.py, eval.py, the console scripts (`tf_colorgan.scripts`), `python -m tf_colorgan.study` / `.training` /
 `.serving`, the benchmarks and the test suite's conftest call `apply()` first; a program of your own may too, before it
@@ -21,11 +22,21 @@ iteration 1.23 s against 1.33, bfloat16 and oneDNN limited to AVX2 alike; about 
 for about 180 MiB more peak memory (`results/benchmark/avx512_zen5_malloc.md`). The environment opts out by setting
 any of glibc's own malloc variables (`MALLOC_MMAP_MAX_=65536` restores its default), which glibc has then applied
 itself; `MALLOC` records what was done (None until `apply`, or where nothing was set).
+
+Keras imported without its extras: Keras 3.15 (which TensorFlow imports whole, `tf.keras` included) imports
+scikit-learn for its scikit-learn wrappers, matplotlib for its image-gallery plots and IPython for its notebook
+display whenever they are installed, and scikit-learn brings SciPy's statistics. The package uses none of them
+through Keras (scikit-learn only for its 8x8 digits, matplotlib for its figures, both imported by the package where
+needed), and they were 2.0 of the ~6.9 CPU-seconds that starting train.py takes on an AVX2-only AMD EPYC (4.9 s
+against 6.9, three alternated runs each). So `apply()` imports Keras, and with it TensorFlow, with those three
+hidden (`sys.modules[name] = None`, which Keras meets as an absent optional package), then unhides them: imported
+later they load as usual, but Keras' scikit-learn wrappers and gallery plots stay unavailable in that process.
 """
 
 import ctypes
 import os
 import platform
+import sys
 
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (glibc's malloc.h)
 KEPT_FREE_BYTES = 1 << 30
@@ -51,12 +62,30 @@ def keep_large_buffers():
     return {name: value for name, (parameter, value) in settings.items() if mallopt(parameter, value) == 1}
 
 
+KERAS_EXTRAS = ("sklearn", "matplotlib", "IPython")  # optional packages Keras imports if installed
+
+
+def import_keras_without_extras():
+    """Imports Keras (and TensorFlow) with `KERAS_EXTRAS` hidden from it, unless it is imported already; the
+    extras imported by then stay as they are (see the module docstring)."""
+    if "keras" in sys.modules:
+        return
+    hidden = [name for name in KERAS_EXTRAS if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(hidden))
+    try:
+        import keras  # noqa: F401
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+
+
 MALLOC = None
 
 
 def apply():
-    """Makes both settings (oneDNN on, large buffers kept) and records the malloc ones in `MALLOC`. Call it once,
-    first thing, from a program's entry point."""
+    """Makes the settings (oneDNN on, large buffers kept) and records the malloc ones in `MALLOC`, then imports
+    Keras, and so TensorFlow, without its extras. Call it once, first thing, from a program's entry point."""
     global MALLOC
     turn_onednn_on()
     MALLOC = keep_large_buffers()
+    import_keras_without_extras()

@@ -14,7 +14,7 @@ Prints a table and the same numbers as JSON (also written to --out):
   (batches drawn per iteration x batch / seconds; WGAN measured after its warm-up, 5 critic updates + 1),
   GFLOP per iteration counted from the built networks (`iteration_flops`), the achieved GFLOP/s and its fraction
   of the same precision's convolution peak, the time to the first finished iteration and the tracing time (that
-  minus a steady iteration), and the process' peak resident memory;
+  minus a steady iteration), the process' peak resident memory and its malloc settings (`runtime.MALLOC`);
 * input pipeline: images/s from the sample JPEG files to batched (L', ab'), decoding every pass, from the
   in-memory cache and reading their prepared form (`tf_colorgan.data.prepared`) every pass, on 1 core and on all;
 * export: ms per photo through the loaded SavedModel at 256 x 256 and 4000 x 3000 (first call apart: it
@@ -194,7 +194,8 @@ def measure_training(variant, batch_size, precision, jit, size, steps, width=64)
            "gflops": flops and flops / seconds / 1e9, "first_iteration_seconds": first,
            "tracing_seconds": first - seconds,
            "finite_losses": all(math.isfinite(v) for values in history.history.values() for v in values),
-           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # Linux: KiB
+           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
+           "malloc": runtime.MALLOC}
     if tf.config.list_physical_devices("GPU"):
         row["peak_gpu_mib"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
     return row
@@ -314,8 +315,8 @@ def measure_agreement(steps, root):
 
 def in_fresh_process(function, *args):
     """`function(*args)` in a new interpreter (spawned), so each measurement has its own tracing, threads and
-    memory peak."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
+    memory peak, under the process settings train.py runs with (`runtime.apply`: oneDNN, malloc, Keras' import)."""
+    with multiprocessing.get_context("spawn").Pool(1, initializer=runtime.apply) as pool:
         return pool.apply(function, args)
 
 
