@@ -4,9 +4,9 @@ compute (a server's answers, a study's records). Two logical CPU devices for the
 TensorFlow initialises its devices), so that tests can run `tf.distribute.MirroredStrategy` with two replicas on a
 CPU-only machine. Ops are still placed on /cpu:0 unless a strategy places them. Tests marked `bfloat16` are skipped,
 with the reason, where bfloat16 oneDNN kernels cannot run (`machine.bfloat16_refusal`), and those marked `fashion_mnist`
-where its files are absent; the modules holding `slow` tests run first. And four fixtures: `sample_pairs` (two sample
-photos as (L', ab') at 256 x 256), `module_tmp_path`, `digits_classifiers` (the classifier cache of the 8x8 digits,
-trained once per session), and `train_concurrently` for tests that start several real train.py processes."""
+where its files are absent. And four fixtures: `sample_pairs` (two sample photos as (L', ab') at 256 x 256),
+`module_tmp_path`, `digits_classifiers` (the classifier cache of the 8x8 digits, trained once per session), and
+`train_concurrently` for tests that start several real train.py processes."""
 
 import os
 import pathlib
@@ -43,11 +43,6 @@ def pytest_collection_modifyitems(items):
         if absent and item.get_closest_marker("fashion_mnist"):
             item.add_marker(pytest.mark.skip(reason=f"Fashion-MNIST's IDX files are absent from {fashion}: run "
                                                     "`apt-get install dataset-fashion-mnist` (tests/setup.sh does)"))
-    # The modules holding `slow` tests run first, each kept whole (a module fixture is built once per worker), the
-    # quick modules last: xdist deals tests out in this order, so the two workers end on quick tests together,
-    # not one waiting for the other's last long one (the alphabet put the two longest modules last).
-    slow_modules = {item.module for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.module not in slow_modules)
 
 
 @pytest.fixture(scope="session")
