@@ -118,7 +118,7 @@ def test_a_folder_without_a_usable_image_is_one_clear_error(tmp_path):
 @pytest.fixture(scope="module")
 def colorizer_export(module_tmp_path):
     path = module_tmp_path / "colorizer"
-    export.export_colorizer(pix2pix.unet_generator(256), 256, path)
+    export.export_colorizer(pix2pix.unet_generator(256, width=8), 256, path)  # the checks are before the network
     return tf.saved_model.load(str(path)).signatures["serving_default"]
 
 
