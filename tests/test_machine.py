@@ -204,8 +204,21 @@ def test_the_entry_points_import_keras_without_its_extras_which_then_import_as_u
 def test_importing_the_package_changes_nothing_in_the_process():
     """A server or a notebook that imports tf_colorgan keeps its own settings: only the entry points apply them."""
     env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
-    code = ("import os, tf_colorgan, tf_colorgan.config, tf_colorgan.training.trainer; "
+    code = ("import gc, os, tf_colorgan, tf_colorgan.config, tf_colorgan.training.trainer; "
             "from tf_colorgan import runtime; "
-            "print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'), runtime.MALLOC)")
+            "print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'), runtime.MALLOC, gc.get_threshold()[0], "
+            "gc.get_freeze_count())")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["None", "None"]
+    assert result.stdout.split() == ["None", "None", "700", "0"]  # Python's own collector settings too
+
+
+def test_the_entry_points_collect_garbage_less_often_and_still_free_cycles():
+    code = ("import gc, json; from tf_colorgan import runtime; runtime.apply(); "
+            "frozen, thresholds = gc.get_freeze_count(), gc.get_threshold(); "
+            "cycle = []; cycle.append(cycle); del cycle; "  # unreachable, freed only by the collector
+            "print(json.dumps({'frozen': frozen, 'thresholds': thresholds, 'freed': gc.collect()}))")
+    result = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert tuple(result["thresholds"]) == runtime.GC_THRESHOLDS
+    assert result["frozen"] > 100_000  # TensorFlow's and Keras' objects, never examined again
+    assert result["freed"] >= 1  # the collector still runs: the cycle made after the freeze is found
