@@ -38,8 +38,11 @@ Python objects, and Python's cyclic collector runs every 700 net allocations, ea
 objects and each full one the ~1 M objects TensorFlow and Keras leave after import. `apply()` ends with
 `gc.freeze()` (what is imported so far is never examined again) and thresholds of `GC_THRESHOLDS` (a young
 collection every 50,000 allocations): a width-8 two-step train.py run took 13.2 CPU-seconds against 14.1 (four
-alternated runs each, `/usr/bin/time`; AVX2-only kind, 2026-12-04). Reference cycles made after that wait longer
-to be freed, at most 50,000 objects' worth; TensorFlow's tensors are freed by reference counting as before.
+alternated runs each, `/usr/bin/time`; AVX2-only kind, 2026-12-04). The price: reference cycles made afterwards
+are found later (young ones after up to 50,000 allocations, not 700; older ones after 20 times as many collections
+of the generation below, not 10), so they hold their memory longer; objects outside cycles (TensorFlow's tensors
+among them) are freed by reference counting at once, as before, and the frozen imports stay for the process's
+life, as they would anyway.
 """
 
 import ctypes
