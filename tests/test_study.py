@@ -73,21 +73,23 @@ def test_a_run_scored_only_at_step_0_has_no_loss_quality_correlation():
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "results" / "figure6"
 
 
-def readme_section(title):
-    """The README's section whose heading starts with `title`, up to the next section."""
-    text = (ROOT / "README.md").read_text()
+def page_section(page, title):
+    """The section of `page` (a path under the repository) whose heading starts with `title`, up to the next
+    section of the same level."""
+    text = (ROOT / page).read_text()
     start = text.index(f"\n## {title}")
     end = text.find("\n## ", start + 1)
     return text[start:end if end > 0 else None]
 
 
-def test_the_readme_results_table_is_the_one_of_the_published_metrics():
-    section = readme_section("Results")
+@pytest.mark.parametrize("page, title, results", [("README.md", "Results", "figure6"),
+                                                  ("docs/study.md", "The study at scale", "study_large")])
+def test_the_published_results_tables_are_the_ones_of_the_metrics_files(page, title, results):
+    section = page_section(page, title)
     rows = [line for line in section.splitlines() if line.startswith("| ")]
-    models = json.loads((RESULTS / "metrics.json").read_text())["models"]
+    models = json.loads((ROOT / "results" / results / "metrics.json").read_text())["models"]
     expected = analysis.table({label: model["summary"] for label, model in models.items()}).splitlines()
     start = rows.index(expected[0])  # the table's header row
     assert rows[start:start + len(expected) - 1] == [expected[0], *expected[2:]]
