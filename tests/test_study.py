@@ -153,6 +153,20 @@ def test_versus_gray_names_the_first_better_step_and_the_paired_interval_of_the_
     assert -2.0 <= low <= high <= -1.0 and compared["ab_l1"]["better"]
     # PSNR (higher is better): 12 and 11 beat 10 from step 0; the final outputs are worse than gray's
     assert compared["psnr"]["first_step_better"] == 0 and not compared["psnr"]["better"]
+    # ...and 9.5 at step 200 does not: better from step 300 on; ab L1's last score (10.5) is not better
+    assert compared["psnr"]["better_from"] == 300 and compared["ab_l1"]["better_from"] is None
+
+
+def test_curve_trends_compare_the_last_five_scores_with_the_five_before():
+    records = {"a": run("A", [10.0 - i for i in range(11)]), "b": run("B", [1.0] * 9)}
+    trends = analysis.curve_trends(records)
+    # A scores 10, 9, ..., 0 at steps 0, 100, ..., 1000: the last five 4..0 (mean 2), the five before 9..5
+    # (mean 7); falling by 1 per 100 steps is -10 per 1,000
+    ab_l1, auc = trends["A"]["ab_l1"], trends["A"]["auc"]
+    assert ab_l1["mean_last"] == 2.0 and ab_l1["mean_before"] == 7.0
+    assert ab_l1["slope_per_1000_steps"] == pytest.approx(-10.0)
+    assert ab_l1["improvement"] == 5.0 and auc["improvement"] == -5.0  # lower ab L1 is better, lower AuC worse
+    assert trends["B"]["ab_l1"] is None  # 9 scores: fewer than two windows of 5
 
 
 def test_seed_spread_sets_two_seeds_of_a_configuration_against_the_configurations():

@@ -208,8 +208,10 @@ def analyse(results, records):
 
 
 def compare_runs(results, records):
-    """What a study of several steps and seeds adds to the claims: `curve_ranks`, `versus_gray`, `seed_spread`."""
+    """What a study of several steps and seeds adds to the claims: `curve_ranks`, `versus_gray`, `curve_trends`,
+    `seed_spread`."""
     return {"ranks_last_and_mean_last": curve_ranks(records), "versus_gray": versus_gray(results, records),
+            "trends": curve_trends(records),
             "seed_spread": seed_spread(results, records)}
 
 
@@ -244,7 +246,8 @@ def versus_gray(results, records):
 
     Returns:
         {label: {metric: {"first_step_better": the first scored step whose held-out mean is better than gray's
-        (None: never), "final_minus_gray": the final score's mean difference from gray's over the photos,
+        (None: never), "better_from": the first scored step from which every later one is better too (None: the
+        last is not), "final_minus_gray": the final score's mean difference from gray's over the photos,
         "ci95": its paired bootstrap interval, "better": the interval lies wholly on the better side}}}.
     """
     gray = results["models"][GRAY]["summary"]
@@ -253,15 +256,46 @@ def versus_gray(results, records):
         label, rows = record["label"], {}
         for name, lower in CURVE_METRICS:
             sign = -1.0 if lower else 1.0  # sign * (value - gray) > 0: better than gray
-            better = [step for step, value in zip(record["heldout"]["step"], record["heldout"][name])
-                      if sign * (value - gray[name]["mean"]) > 0]
+            steps = record["heldout"]["step"]
+            is_better = [sign * (value - gray[name]["mean"]) > 0 for value in record["heldout"][name]]
+            better = [step for step, good in zip(steps, is_better) if good]
+            worse = [i for i, good in enumerate(is_better) if not good]
+            since = worse[-1] + 1 if worse else 0  # the scores from index `since` on are all better
             difference = per_image(results, label, name) - per_image(results, GRAY, name)
             low, high = metrics.bootstrap_ci(difference)
             rows[name] = {"first_step_better": better[0] if better else None,
+                          "better_from": steps[since] if since < len(steps) else None,
                           "final_minus_gray": float(difference.mean()), "ci95": [low, high],
                           "better": bool(high < 0 if lower else low > 0)}
         compared[label] = rows
     return compared
+
+
+def curve_trends(records, window=LAST_SCORES):
+    """Are the held-out curves still improving at their end?
+
+    Returns:
+        {label: {metric: {"mean_last": mean of the last `window` scores, "mean_before": of the `window` before them,
+        "improvement": mean_last - mean_before, signed so that > 0 is better (for ab L1 and dCF, lower is better),
+        "slope_per_1000_steps": the least-squares slope of the last 2 * `window` scores against their steps, in
+        the metric's units per 1,000 steps}}} for `CURVE_METRICS`, None for a curve of fewer than 2 * `window`
+        scores.
+    """
+    trends = {}
+    for record in records.values():
+        steps = np.asarray(record["heldout"]["step"][-2 * window:], float)
+        rows = {}
+        for name, lower in CURVE_METRICS:
+            values = np.asarray(record["heldout"][name][-2 * window:], float)
+            if len(values) < 2 * window:
+                rows[name] = None
+                continue
+            before, last = values[:window].mean(), values[window:].mean()
+            rows[name] = {"mean_last": float(last), "mean_before": float(before),
+                          "improvement": float(before - last if lower else last - before),
+                          "slope_per_1000_steps": float(1000 * np.polyfit(steps, values, 1)[0])}
+        trends[record["label"]] = rows
+    return trends
 
 
 def seed_spread(results, records):
