@@ -253,10 +253,9 @@ def versus_gray(results, records):
     gray = results["models"][GRAY]["summary"]
     compared = {}
     for record in records.values():
-        label, rows = record["label"], {}
+        label, rows, steps = record["label"], {}, record["heldout"]["step"]
         for name, lower in CURVE_METRICS:
             sign = -1.0 if lower else 1.0  # sign * (value - gray) > 0: better than gray
-            steps = record["heldout"]["step"]
             is_better = [sign * (value - gray[name]["mean"]) > 0 for value in record["heldout"][name]]
             better = [step for step, good in zip(steps, is_better) if good]
             worse = [i for i, good in enumerate(is_better) if not good]
@@ -284,12 +283,12 @@ def curve_trends(records, window=LAST_SCORES):
     trends = {}
     for record in records.values():
         steps = np.asarray(record["heldout"]["step"][-2 * window:], float)
+        if len(steps) < 2 * window:
+            trends[record["label"]] = {name: None for name, _ in CURVE_METRICS}
+            continue
         rows = {}
         for name, lower in CURVE_METRICS:
             values = np.asarray(record["heldout"][name][-2 * window:], float)
-            if len(values) < 2 * window:
-                rows[name] = None
-                continue
             before, last = values[:window].mean(), values[window:].mean()
             rows[name] = {"mean_last": float(last), "mean_before": float(before),
                           "improvement": float(before - last if lower else last - before),
