@@ -92,19 +92,25 @@ def test_describe_records_the_cpu_kind():
     assert all(number.isdigit() for number in described["cpu_family_model"]), described["cpu_family_model"]
 
 
-def test_the_source_commit_is_the_checkouts_head_marked_dirty_after_a_change(tmp_path):
-    # a copy of the package in a git repository of its own, so that the test can change a tracked file
+def test_the_source_commit_is_the_checkouts_head_marked_dirty_after_a_change_to_the_package(tmp_path):
+    # a copy of the package in a git repository of its own, beside a tracked results file, so that the test can
+    # change tracked files: a changed result (as a study writes into its checkout) leaves the commit clean
     package = pathlib.Path(machine.__file__).parent
     subprocess.run(["cp", "-r", str(package), str(tmp_path / "tf_colorgan")], check=True)
+    (tmp_path / "metrics.json").write_text("{}")
     git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
-    for command in (["init", "-q"], ["add", "tf_colorgan"], ["commit", "-qm", "copy"]):
+    for command in (["init", "-q"], ["add", "tf_colorgan", "metrics.json"], ["commit", "-qm", "copy"]):
         subprocess.run(git + command, check=True)
     head = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     ask = [sys.executable, "-c", "from tf_colorgan import machine; print(machine.source_commit())"]
-    clean = subprocess.run(ask, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
-    (tmp_path / "tf_colorgan" / "machine.py").write_text((package / "machine.py").read_text() + "\n")
-    dirty = subprocess.run(ask, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
-    assert (clean, dirty) == (head, head + "+dirty") and len(head) == 40
+
+    def commit_after(path, text):
+        path.write_text(text)
+        return subprocess.run(ask, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+
+    results_changed = commit_after(tmp_path / "metrics.json", '{"ab_l1": 12.5}')
+    package_changed = commit_after(tmp_path / "tf_colorgan" / "machine.py", (package / "machine.py").read_text() + "\n")
+    assert (results_changed, package_changed) == (head, head + "+dirty") and len(head) == 40
 
 
 def test_a_run_may_resume_in_another_precision_but_not_with_other_settings(tmp_path):

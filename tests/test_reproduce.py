@@ -55,6 +55,7 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
     assert record["steps"] == 1 and record["heldout"]["step"] == [0, 1] and len(record["heldout"]["ab_l1"]) == 2
     assert [(s["from_step"], s["to_step"]) for s in record["segments"]] == [(0, 1)]
     assert record["segments"][0]["machine"]["cpu"] and record["losses"]["step"] == [1]
+    assert record["segments"][0]["command"].startswith("python -m tf_colorgan.study --figure=6 --dataset=sample")
     assert record["scores"]["figure6"]["per_image"] == metrics["models"]["WGAN L1=0 L2=1"]["per_image"]
     assert set(record["scores"]["figure7"]["per_image"][0]) == {"colourfulness", "colourfulness_abs"}
     serving = record["scores"]["figure6_serving"]["per_image"]  # as the export serves: other numbers, same keys

@@ -121,13 +121,15 @@ def describe():
 
 
 def source_commit():
-    """The git commit of the checkout this package runs from, with "+dirty" if tracked files changed since;
-    None for an installed copy outside git."""
-    root = str(pathlib.Path(__file__).resolve().parents[1])
+    """The git commit of the checkout this package runs from, with "+dirty" if the package's tracked files
+    changed since (other files, such as the results a study writes into its checkout, do not count); None for an
+    installed copy outside git."""
+    package = str(pathlib.Path(__file__).resolve().parent)
     try:
-        head, status = (subprocess.run(["git", "-C", root, *command], capture_output=True, text=True, check=True)
+        head, status = (subprocess.run(["git", "-C", package, *command], capture_output=True, text=True, check=True)
                         .stdout.strip() for command in (["rev-parse", "HEAD"],
-                                                        ["status", "--porcelain", "--untracked-files=no"]))
+                                                        ["status", "--porcelain", "--untracked-files=no", "--",
+                                                         package]))
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if status else "")

@@ -183,7 +183,7 @@ def main(argv):
     flag = flags.FLAGS
     settings = {"n_critic_warmup": flag.n_critic_warmup} if flag.n_critic_warmup else {}
     settings.update(save_every=flag.save_every, width=flag.width)
-    command = shlex.join(["python", "-m", "tf_colorgan.study.analysis", *sys.argv[1:]])
+    command = shlex.join(["python", "-m", "tf_colorgan.study", *sys.argv[1:]])
     # a terminated study (a session's end, `kill`) unwinds like an error, so its segment is recorded
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
