@@ -104,12 +104,13 @@ def test_the_source_commit_is_the_checkouts_head_marked_dirty_after_a_change_to_
     head = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     ask = [sys.executable, "-c", "from tf_colorgan import machine; print(machine.source_commit())"]
 
-    def commit_after(path, text):
+    def source_commit_after_writing(path, text):
         path.write_text(text)
         return subprocess.run(ask, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
 
-    results_changed = commit_after(tmp_path / "metrics.json", '{"ab_l1": 12.5}')
-    package_changed = commit_after(tmp_path / "tf_colorgan" / "machine.py", (package / "machine.py").read_text() + "\n")
+    results_changed = source_commit_after_writing(tmp_path / "metrics.json", '{"ab_l1": 12.5}')
+    machine_py = (package / "machine.py").read_text() + "\n"
+    package_changed = source_commit_after_writing(tmp_path / "tf_colorgan" / "machine.py", machine_py)
     assert (results_changed, package_changed) == (head, head + "+dirty") and len(head) == 40
 
 
