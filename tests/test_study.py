@@ -219,3 +219,43 @@ def test_timing_names_each_configurations_precisions_machines_dates_and_commits(
     assert rows[0].endswith(",dates,commits")
     assert rows[1] == ("gan_l1,2000,4.923,5.3,10600,float32+mixed_bfloat16,AMD EPYC,avx2 fma+avx2 fma avx512f,"
                        "2026-12-03+2026-12-04,?+aed596a")
+
+
+def test_the_rank_table_shows_both_ranks_and_marks_where_they_differ():
+    records = {"a": run("A", [10, 9, 8, 7, 6, 5]), "b": run("B", [10, 4, 4, 4, 4, 6])}
+    lines = analysis.rank_table(analysis.curve_ranks(records)).splitlines()
+    assert lines[0] == "| model | ab L1 | PSNR dB | SSIM | AuC % | dCF |"
+    # ab L1 and dCF (lower is better): A is 1st at its last step (5 < 6), 2nd by the mean of the last five (7 > 4.4);
+    # PSNR, SSIM and AuC (higher is better) the other way round; every metric disagrees
+    assert lines[2] == "| A | **1 / 2** | **2 / 1** | **2 / 1** | **2 / 1** | **1 / 2** |"
+    assert lines[3] == "| B | **2 / 1** | **1 / 2** | **1 / 2** | **1 / 2** | **2 / 1** |"
+    same = analysis.rank_table(analysis.curve_ranks({"a": run("A", [1] * 6), "b": run("B", [2] * 6)})).splitlines()
+    assert same[2] == "| A | 1 / 1 | 2 / 2 | 2 / 2 | 2 / 2 | 1 / 1 |"
+
+
+def test_the_spread_table_sets_each_configurations_seed_range_beside_the_range_between_configurations():
+    spread = {"configurations": {name: {"range": 3.0, "median_pairwise": 2.0} for name, _ in analysis.TABLE_METRICS},
+              "seeds": {"gan_l1": {name: {"range": 1.5} for name, _ in analysis.TABLE_METRICS},
+                        "lsgan_l1": {name: {"range": 0.25} for name, _ in analysis.TABLE_METRICS}}}
+    lines = analysis.spread_table(spread).splitlines()
+    assert lines[0] == ("| metric | configurations: range (median pair) | gan_l1: seed range | lsgan_l1: seed range |")
+    assert lines[2] == "| ab L1 | 3.00 (2.00) | 1.50 | 0.25 |"  # 2 digits for ab L1, 3 for SSIM, 1 for CF
+    assert lines[4] == "| SSIM | 3.000 (2.000) | 1.500 | 0.250 |" and len(lines) == 2 + len(analysis.TABLE_METRICS)
+
+
+def test_the_segment_table_names_each_training_processs_cpu_kind_and_mean_seconds_per_step():
+    def segment(start, end, seconds, precision, isa, family_model):
+        machine = {"cpu": "AMD EPYC", "isa": isa, "commit": "72dfc1fdc8813a1de086bb05974dfff98e87d78a",
+                   **({"cpu_family_model": family_model} if family_model else {})}
+        return {"from_step": start, "to_step": end, "seconds": seconds, "precision": precision, "date": "2026-12-04",
+                "machine": machine}
+
+    records = {"lsgan_l2": {"label": "LSGAN L1=0 L2=1", "segments": [
+        segment(0, 100, 381.2, "float32", ["avx2", "fma"], None),
+        segment(100, 2000, 3414.3, "mixed_bfloat16", ["avx2", "fma", "avx512f", "avx512_bf16"], ["25", "17"])]}}
+    lines = analysis.segment_table(records).splitlines()
+    assert lines[0] == "| run | steps | CPU | precision | date | commit | seconds | s/step |"
+    # 381.2 s / 100 steps = 3.812; 3414.3 s / 1900 steps = 1.797
+    assert lines[2] == "| LSGAN L1=0 L2=1 | 0-100 | AMD EPYC, AVX2 only | float32 | 2026-12-04 | 72dfc1f | 381 | 3.81 |"
+    assert lines[3] == ("| LSGAN L1=0 L2=1 | 100-2000 | AMD EPYC family 25 model 17, AVX512-BF16 | mixed_bfloat16 | "
+                        "2026-12-04 | 72dfc1f | 3414 | 1.80 |")

@@ -18,7 +18,8 @@ does the same from the records alone. In `results_dir`:
     timing.csv                  steps, seconds per step (median, mean), training seconds, precision, CPU, dates and
                                 commits of the training processes ("?": recorded before commits were)
     analysis.json               the report's claims in numbers (see `analyse`)
-    table.md                    the results table (the README's, docs/study.md's)
+    table.md                    the results tables (the README's, docs/study.md's), the ranks by the held-out
+                                curves, the seed spread and the training processes
 
 The scores are computed once, from the exact uint8 outputs, when a configuration reaches its budget; the JPEG
 strips only draw the grids. The gray baseline and the truth are recomputed from the photo folders.
@@ -349,15 +350,76 @@ def table(summaries):
     return "\n".join(lines) + "\n"
 
 
-def tables(results, records):
-    """table.md: the comparison with the report's protocol, then, where the records have them, the same photos
-    colorized as the export serves them."""
+def rank_table(ranked):
+    """Markdown: a row per configuration, a cell per metric of `curve_ranks`' result `ranked`: its rank at the last
+    scored step / by the mean of the last `window` scored steps, in bold where the two differ."""
+    titles = dict(TABLE_METRICS)
+    labels = list(next(iter(ranked.values()))["per_configuration"])
+    lines = ["| model | " + " | ".join(titles[name] for name in ranked) + " |", "|---|" + "---|" * len(ranked)]
+    for label in labels:
+        cells = []
+        for name in ranked:
+            row = ranked[name]["per_configuration"][label]
+            cell = f"{row['rank_last']} / {row['rank_mean_last']}"
+            cells.append(f"**{cell}**" if label in ranked[name]["disagree"] else cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def spread_table(spread):
+    """Markdown: per metric of `seed_spread`'s result `spread`, the range of the configurations' means at seed 0
+    (and the median difference of two of them) beside the range of each configuration's seeds."""
+    seeded = list(spread["seeds"])
+    lines = ["| metric | configurations: range (median pair) | " + " | ".join(f"{name}: seed range" for name in seeded)
+             + " |", "|---|---|" + "---|" * len(seeded)]
+    for name, title in TABLE_METRICS:
+        between = spread["configurations"][name]
+        cells = [f"{between['range']:.{DIGITS[name]}f} ({between['median_pairwise']:.{DIGITS[name]}f})"]
+        cells += [f"{spread['seeds'][configuration][name]['range']:.{DIGITS[name]}f}" for configuration in seeded]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def cpu_kind(machine):
+    """"AMD EPYC family 25 model 17, AVX512-BF16": the CPU, its family and model where recorded, and whether it
+    has native bfloat16 (which decides `--precision=auto`)."""
+    family_model = machine.get("cpu_family_model")
+    where = f" family {family_model[0]} model {family_model[1]}" if family_model else ""
+    return f"{machine['cpu']}{where}, " + ("AVX512-BF16" if "avx512_bf16" in machine["isa"] else "AVX2 only")
+
+
+def segment_table(records):
+    """Markdown: a row per training process of every record: its steps, CPU kind, precision, date, commit, wall
+    seconds and their mean per step (start-up, held-out scoring, checkpoints and any pause included)."""
+    lines = ["| run | steps | CPU | precision | date | commit | seconds | s/step |", "|---" * 8 + "|"]
+    for record in records.values():
+        for segment in record["segments"]:
+            steps = segment["to_step"] - segment["from_step"]
+            commit = (segment["machine"].get("commit") or "?")[:7]
+            lines.append(f"| {record['label']} | {segment['from_step']}-{segment['to_step']} | "
+                         f"{cpu_kind(segment['machine'])} | {segment['precision']} | {segment['date']} | {commit} | "
+                         f"{segment['seconds']:.0f} | {segment['seconds'] / steps:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def tables(results, records, compared):
+    """table.md: the comparison with the report's protocol; where the records have them, the same photos colorized
+    as the export serves them; the ranks by the held-out curves, the seed spread (`compared`, as `compare_runs`
+    returns it) and the training processes."""
     text = table({label: model["summary"] for label, model in results["models"].items()})
     serving = serving_summaries(records)
     if serving:
         text += ("\nAs the export serves them (BatchNorm on its moving averages, no dropout, each photo alone):\n\n"
                  + table({GRAY: results["models"][GRAY]["summary"], **serving}))
-    return text
+    ranked = compared["ranks_last_and_mean_last"]
+    window = next(iter(ranked.values()))["window"]
+    text += (f"\nRanks by the held-out curves: at the last scored step / by the mean of the last {window} scored "
+             "steps (bold where they differ):\n\n" + rank_table(ranked))
+    if compared["seed_spread"]["seeds"]:
+        text += "\nSeed spread: the spread between configurations against the spread between seeds:\n\n" + (
+            spread_table(compared["seed_spread"]))
+    return text + ("\nTraining processes (their wall time includes start-up, held-out scoring, checkpoints and any "
+                   "pause; `timing.csv` has each configuration's median s/step):\n\n" + segment_table(records))
 
 
 def plot_curves(records, results, path):
@@ -455,9 +517,10 @@ def publish(results_dir, folders, size=256):
         report.figure(results_dir / f"{figure}.png", truths, columns, FIGURES[figure][1], dpi=FIGURE_DPI)
         if figure == "figure6":
             plot_curves(records, results, results_dir / "learning_curves.png")
-            analysis = {**analyse(results, primary(records)), **compare_runs(results, records)}
+            compared = compare_runs(results, records)
+            analysis = {**analyse(results, primary(records)), **compared}
             (results_dir / "analysis.json").write_text(json.dumps(analysis, indent=1))
-            (results_dir / "table.md").write_text(tables(results, records))
+            (results_dir / "table.md").write_text(tables(results, records, compared))
     plot_losses(records, results_dir / "losses.png")
     write_timing(records, results_dir / "timing.csv")
 
