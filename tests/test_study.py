@@ -42,24 +42,29 @@ def test_table_rows_are_mean_and_interval_per_model():
     assert len(lines) == 4
 
 
-def analysed_correlations(heldout_steps, values):
-    """The loss-quality correlations `analysis.analyse` gives one GAN-L1 run with losses 1..4 (D rising, G falling)
-    scored on held-out photos at `heldout_steps` (step 0 first) with ab L1 and colourfulness `values`."""
+def analysed(heldout_steps, values):
+    """The claims `analysis.analyse` makes of one GAN-L1 run with losses 1..4 (D rising, G falling), trained in two
+    processes (float32 on the AVX2-only kind, then mixed_bfloat16 on an AVX512-BF16 one), scored on held-out photos
+    at `heldout_steps` (step 0 first) with ab L1 and colourfulness `values`."""
+    machines = [{"cpu": "AMD EPYC", "isa": ["avx2", "fma"]},
+                {"cpu": "AMD EPYC", "isa": ["avx2", "fma", "avx512f", "avx512_bf16"], "cpu_family_model": ["25", "17"]}]
     record = {"heldout": {"step": heldout_steps, "ab_l1": values, "colourfulness": values},
               "losses": {"step": [1, 2, 3, 4], "d_loss": [1.0, 2.0, 3.0, 4.0], "g_loss": [4.0, 3.0, 2.0, 1.0]},
               "label": "X", "settings": {"gan": "gan", "l1": 100.0}, "seconds_per_step": {"median": 1.0},
-              "training_seconds": 4.0, "steps": 4}
+              "training_seconds": 4.0, "steps": 4,
+              "segments": [{"precision": "float32", "machine": machines[0]},
+                           {"precision": "mixed_bfloat16", "machine": machines[1]}]}
     stats = {"mean": 1.0, "ci95": [1.0, 1.0]}
     per_image = [{"colourfulness": 1.0, "dcf": 1.0, "auc": 1.0}]
     summary = {name: stats for name in ("colourfulness", "colourfulness_abs", "dcf", "auc")}
     results = {"models": {analysis.GRAY: {"summary": summary, "per_image": per_image},
                           "X": {"summary": summary, "per_image": per_image}}, "truth": {}}
-    return analysis.analyse(results, {"x": record})["d_loss_quality_spearman"]["x"]
+    return analysis.analyse(results, {"x": record})
 
 
 @pytest.mark.parametrize("values", [[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]])
 def test_loss_quality_correlation_of_a_monotone_curve_is_plus_or_minus_one(values):
-    correlations = analysed_correlations([0, 1, 2, 3, 4], [9.0] + values)
+    correlations = analysed([0, 1, 2, 3, 4], [9.0] + values)["d_loss_quality_spearman"]["x"]
     sign = 1.0 if values[0] < values[-1] else -1.0
     assert correlations["d_loss_vs_ab_l1"] == pytest.approx(sign) and correlations["points"] == 4
     assert correlations["g_loss_vs_colourfulness"] == pytest.approx(-sign)
@@ -67,9 +72,17 @@ def test_loss_quality_correlation_of_a_monotone_curve_is_plus_or_minus_one(value
 
 def test_a_run_scored_only_at_step_0_has_no_loss_quality_correlation():
     # a study run without --heldout_every scores the held-out photos before training only: no point to correlate
-    correlations = analysed_correlations([0], [9.0])
+    correlations = analysed([0], [9.0])["d_loss_quality_spearman"]["x"]
     assert correlations["points"] == 0 and all(np.isnan(value) for name, value in correlations.items()
                                                if name != "points")
+
+
+def test_the_cost_of_a_run_names_every_cpu_kind_and_precision_that_trained_it():
+    # seconds per step compare only between runs of one CPU kind and precision: the claim says which they were
+    cost = analysed([0], [9.0])["c_wgan_cost"]["per_configuration"]["x"]
+    assert cost == {"seconds_per_step": 1.0, "training_seconds": 4.0, "steps": 4,
+                    "precision": "float32+mixed_bfloat16",
+                    "cpu_kind": "AMD EPYC family 25 model 17, AVX512-BF16+AMD EPYC, AVX2 only"}
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

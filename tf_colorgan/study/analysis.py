@@ -160,8 +160,9 @@ def analyse(results, records):
         interval, and EBGAN-L1 minus each other configuration (paired interval).
     (b) "LSGAN performed best": every configuration's rank by dCF (lower is better) and AuC (higher is better),
         with the interval of the rank over paired resamples.
-    (c) WGAN's cost: median seconds per step against the others', and the first held-out step at which each
-        WGAN run reaches the final held-out ab L1 of every other run with the same reconstruction term.
+    (c) WGAN's cost: median seconds per step against the others' (with the CPU kinds and precisions that
+        trained each: compare runs of the same), and the first held-out step at which each WGAN run reaches the
+        final held-out ab L1 of every other run with the same reconstruction term.
     (d) The colorization analogue of Figure 5: per configuration, Spearman's rank correlation over the learning
         curve (held-out steps after 0) of the D and G losses (mean over the steps since the previous score) with
         held-out ab L1 and colourfulness.
@@ -183,7 +184,9 @@ def analyse(results, records):
                                                       for label in labels.values()}, lower).items()}
         for name, lower in (("dcf", True), ("auc", False))}
     cost = {name: {"seconds_per_step": record["seconds_per_step"]["median"],
-                   "training_seconds": record["training_seconds"], "steps": record["steps"]}
+                   "training_seconds": record["training_seconds"], "steps": record["steps"],
+                   "precision": joined(record, lambda s: s["precision"]),
+                   "cpu_kind": joined(record, lambda s: cpu_kind(s["machine"]))}
             for name, record in records.items()}
     reach = {}
     for name, record in records.items():
@@ -457,20 +460,23 @@ def plot_losses(records, path):
     plt.close(figure)
 
 
+def joined(record, value):
+    """The distinct `value(segment)` of a record's training processes, sorted and joined by "+"."""
+    return "+".join(sorted({value(segment) for segment in record["segments"]}))
+
+
 def write_timing(records, path):
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["configuration", "steps", "seconds_per_step_median", "seconds_per_step_mean",
                          "training_seconds", "precision", "cpu", "isa", "dates", "commits"])
         for name, record in records.items():
-            segments = record["segments"]
             writer.writerow([name, record["steps"], round(record["seconds_per_step"]["median"], 3),
                              round(record["seconds_per_step"]["mean"], 3), round(record["training_seconds"]),
-                             "+".join(sorted({s["precision"] for s in segments})),
-                             "+".join(sorted({s["machine"]["cpu"] for s in segments})),
-                             "+".join(sorted({" ".join(s["machine"]["isa"]) for s in segments})),
-                             "+".join(sorted({s["date"] for s in segments})),
-                             "+".join(sorted({s["machine"].get("commit") or "?" for s in segments}))])
+                             joined(record, lambda s: s["precision"]), joined(record, lambda s: s["machine"]["cpu"]),
+                             joined(record, lambda s: " ".join(s["machine"]["isa"])),
+                             joined(record, lambda s: s["date"]),
+                             joined(record, lambda s: s["machine"].get("commit") or "?")])
 
 
 def assemble(results_dir, records, figure, folder, size=256):
