@@ -67,9 +67,13 @@ def test_two_configurations_train_are_recorded_and_published_from_their_records_
     assert published == ["analysis.json", "figure6.png", "figure7.png", "figure7_metrics.csv", "figure7_metrics.json",
                          "learning_curves.png", "losses.png", "metrics.csv", "metrics.json", "runs", "table.md",
                          "timing.csv"]
-    protocol_table, served, serving_table = (results / "table.md").read_text().split("\n\n")
-    assert len(protocol_table.splitlines()) == len(serving_table.splitlines()) == 2 + 3
-    assert served.startswith("As the export serves them")
+    # table.md: the protocol's table, the export's, the ranks by the curves, the training processes (one seed: no
+    # seed spread), each after its caption
+    protocol, served, serving, ranked, ranks, processes, segments = (results / "table.md").read_text().split("\n\n")
+    assert len(protocol.splitlines()) == len(serving.splitlines()) == 2 + 3  # header, separator, gray and two
+    assert served.startswith("As the export serves them") and ranked.startswith("Ranks by the held-out curves")
+    assert len(ranks.splitlines()) == 2 + 2 and processes.startswith("Training processes")
+    assert len(segments.splitlines()) == 2 + 2 and "| WGAN L1=0 L2=1 | 0-1 | " in segments  # a process each
     analysis = json.loads((results / "analysis.json").read_text())
     assert set(analysis["b_ranks"]["dcf"]) == {"LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"}
     assert set(analysis["versus_gray"]) == set(analysis["ranks_last_and_mean_last"]["auc"]["per_configuration"])
