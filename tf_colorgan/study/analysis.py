@@ -342,45 +342,46 @@ def format_stat(stats, digits):
 DIGITS = {"ab_l1": 2, "psnr": 2, "ssim": 3, "auc": 2, "pixel_accuracy": 3, "colourfulness": 1, "dcf": 1}
 
 
+def markdown(header, rows):
+    """A Markdown table: the `header` cells, a separator, then a line per row of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
+
+
 def table(summaries):
     """The results table (Markdown): a row per model of `summaries` ({label: `metrics.summarize` dict}), mean
     [bootstrap 95% interval]."""
-    lines = ["| model | " + " | ".join(title for _, title in TABLE_METRICS) + " |",
-             "|---|" + "---|" * len(TABLE_METRICS)]
-    for label, summary in summaries.items():
-        cells = [format_stat(summary[name], DIGITS[name]) for name, _ in TABLE_METRICS]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return markdown(["model", *(title for _, title in TABLE_METRICS)],
+                    [[label, *(format_stat(summary[name], DIGITS[name]) for name, _ in TABLE_METRICS)]
+                     for label, summary in summaries.items()])
 
 
 def rank_table(ranked):
     """Markdown: a row per configuration, a cell per metric of `curve_ranks`' result `ranked`: its rank at the last
     scored step / by the mean of the last `window` scored steps, in bold where the two differ."""
     titles = dict(TABLE_METRICS)
-    labels = list(next(iter(ranked.values()))["per_configuration"])
-    lines = ["| model | " + " | ".join(titles[name] for name in ranked) + " |", "|---|" + "---|" * len(ranked)]
-    for label in labels:
+    rows = []
+    for label in next(iter(ranked.values()))["per_configuration"]:
         cells = []
         for name in ranked:
             row = ranked[name]["per_configuration"][label]
             cell = f"{row['rank_last']} / {row['rank_mean_last']}"
             cells.append(f"**{cell}**" if label in ranked[name]["disagree"] else cell)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append([label, *cells])
+    return markdown(["model", *(titles[name] for name in ranked)], rows)
 
 
 def spread_table(spread):
     """Markdown: per metric of `seed_spread`'s result `spread`, the range of the configurations' means at seed 0
     (and the median difference of two of them) beside the range of each configuration's seeds."""
     seeded = list(spread["seeds"])
-    lines = ["| metric | configurations: range (median pair) | " + " | ".join(f"{name}: seed range" for name in seeded)
-             + " |", "|---|---|" + "---|" * len(seeded)]
+    rows = []
     for name, title in TABLE_METRICS:
-        between = spread["configurations"][name]
-        cells = [f"{between['range']:.{DIGITS[name]}f} ({between['median_pairwise']:.{DIGITS[name]}f})"]
-        cells += [f"{spread['seeds'][configuration][name]['range']:.{DIGITS[name]}f}" for configuration in seeded]
-        lines.append(f"| {title} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        between, digits = spread["configurations"][name], DIGITS[name]
+        rows.append([title, f"{between['range']:.{digits}f} ({between['median_pairwise']:.{digits}f})",
+                     *(f"{spread['seeds'][configuration][name]['range']:.{digits}f}" for configuration in seeded)])
+    return markdown(["metric", "configurations: range (median pair)", *(f"{name}: seed range" for name in seeded)],
+                    rows)
 
 
 def cpu_kind(machine):
@@ -394,15 +395,11 @@ def cpu_kind(machine):
 def segment_table(records):
     """Markdown: a row per training process of every record: its steps, CPU kind, precision, date, commit, wall
     seconds and their mean per step (start-up, held-out scoring, checkpoints and any pause included)."""
-    lines = ["| run | steps | CPU | precision | date | commit | seconds | s/step |", "|---" * 8 + "|"]
-    for record in records.values():
-        for segment in record["segments"]:
-            steps = segment["to_step"] - segment["from_step"]
-            commit = (segment["machine"].get("commit") or "?")[:7]
-            lines.append(f"| {record['label']} | {segment['from_step']}-{segment['to_step']} | "
-                         f"{cpu_kind(segment['machine'])} | {segment['precision']} | {segment['date']} | {commit} | "
-                         f"{segment['seconds']:.0f} | {segment['seconds'] / steps:.2f} |")
-    return "\n".join(lines) + "\n"
+    rows = [[record["label"], f"{segment['from_step']}-{segment['to_step']}", cpu_kind(segment["machine"]),
+             segment["precision"], segment["date"], (segment["machine"].get("commit") or "?")[:7],
+             f"{segment['seconds']:.0f}", f"{segment['seconds'] / (segment['to_step'] - segment['from_step']):.2f}"]
+            for record in records.values() for segment in record["segments"]]
+    return markdown(["run", "steps", "CPU", "precision", "date", "commit", "seconds", "s/step"], rows)
 
 
 def tables(results, records, compared):
