@@ -121,3 +121,29 @@ def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
     segments = json.loads((checkpoints.parent / "segments.json").read_text())
     last = int(open(checkpoints / "checkpoint").readline().split("ckpt-")[1].strip('"\n'))
     assert len(segments) == 1 and segments[0]["from_step"] == 0 and segments[0]["to_step"] == last >= 2
+
+
+@pytest.mark.slow
+def test_a_longer_budget_continues_the_runs_in_another_results_folder_and_leaves_the_first_records(tmp_path):
+    """The study's phase 3: the phase-1 command's runs continued to a longer budget, scored at other intervals,
+    recorded in their own folder; the phase-1 command run again afterwards keeps its records at its budget."""
+    from sklearn.datasets import load_sample_image
+
+    heldout = tmp_path / "heldout"
+    heldout.mkdir()
+    Image.fromarray(load_sample_image("flower.jpg")).save(heldout / "flower.jpg")
+    common = dict(figure=6, dataset="sample", models_dir=str(tmp_path / "runs"), only=["lsgan_l1"],
+                  heldout=str(heldout), width=8, precision="float32", save_every=1)
+    short, long = tmp_path / "short" / "runs" / "lsgan_l1.json", tmp_path / "long" / "runs" / "lsgan_l1.json"
+    reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "short", **common)
+    first = short.read_text()
+    reproduce.reproduce(steps=3, heldout_every=2, results_dir=tmp_path / "long", **common)
+    record = json.loads(long.read_text())
+    assert record["steps"] == 3 and [(s["from_step"], s["to_step"]) for s in record["segments"]] == [(0, 1), (1, 3)]
+    assert record["heldout"]["step"] == [0, 1, 2, 3]  # every step up to 1, then every second one and the last
+    reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "short", **common)
+    assert short.read_text() == first  # neither retrained nor rescored at the run's step 3
+    # the same budget with no record there: the run has trained beyond it, refused before anything is written
+    with pytest.raises(ConfigError, match=r"beyond it\. Expected steps >= 3 .* Received: steps=1"):
+        reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "other", **common)
+    assert not (tmp_path / "other").exists()

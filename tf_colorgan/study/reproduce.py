@@ -53,19 +53,18 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
     `<results_dir>/runs/<name>.json` (`run_record`, scored on `folders`: {figure: photo folder}; Figure 6's
     strip shows the photos of `grid`).
 
-    A configuration whose record has reached `config.steps` (any record when steps is None) is not trained,
-    scored or loaded again unless its run directory holds a later checkpoint: the record is the result (its
-    checkpoints may be gone), and with dropout on at inference a rescore would draw other numbers. Delete the
+    A configuration recorded at its budget is not trained, scored or loaded again (`recorded_step`): the record
+    is the result (its checkpoints may be gone, or the run may have trained on to a longer budget recorded in
+    another results folder), and with dropout on at inference a rescore would draw other numbers. Delete the
     record to train it again.
     """
     run_dir = pathlib.Path(config.run_dir)
-    out = pathlib.Path(results_dir) / "runs" / f"{name}.json"
+    out = record_path(results_dir, name)
     first = rundir.checkpointed_step(run_dir)
-    if out.exists():
-        recorded = json.loads(out.read_text())["steps"]
-        if recorded >= (config.steps or 0) and first <= recorded:
-            logging.info("%s: recorded at step %d in %s; delete the record to train it again", name, recorded, out)
-            return
+    recorded = recorded_step(out, config.steps, first)
+    if recorded is not None:
+        logging.info("%s: recorded at step %d in %s; delete the record to train it again", name, recorded, out)
+        return
     began, this_machine = time.monotonic(), machine.describe()  # its commit as this process began, before any pull
     try:
         trainer.run(config)
@@ -80,6 +79,26 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
             path.write_text(json.dumps(segments, indent=2))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent, grid), indent=1))
+
+
+def record_path(results_dir, name):
+    """Where a configuration's record is kept: `<results_dir>/runs/<name>.json`."""
+    return pathlib.Path(results_dir) / "runs" / f"{name}.json"
+
+
+def recorded_step(path, steps, checkpointed):
+    """The step of the record at `path` if it is the result at the budget `steps`, else None (train on).
+
+    With a budget, a record at or beyond it is the result, whatever later checkpoint its run directory holds
+    (phase 3 of the study continues phase 1's runs to 10,000 steps, recorded in another folder); without one
+    (`steps` None, train.py's default length), any record is, unless the run directory holds a checkpoint
+    (`checkpointed`, its step) later than the record's.
+    """
+    if not path.exists():
+        return None
+    recorded = json.loads(path.read_text())["steps"]
+    done = recorded >= steps if steps is not None else checkpointed <= recorded
+    return recorded if done else None
 
 
 def run_record(name, config, segments, folders, runs_dir, grid=None):
@@ -163,6 +182,14 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
     if true_gray_dir:
         folders["figure7"] = true_gray_dir
     results_dir = results_dir or pathlib.Path(models_dir) / "results"
+    for name, config in configs.items():  # a run trained beyond the budget cannot be recorded at it
+        checkpointed = rundir.checkpointed_step(config.run_dir)
+        if steps is not None and checkpointed > steps and recorded_step(
+                record_path(results_dir, name), steps, checkpointed) is None:
+            raise ConfigError(
+                f"Invalid value for argument `steps`. {name} has no record at step {steps} in {results_dir}, and "
+                f"its run {config.run_dir} has trained beyond it. Expected steps >= {checkpointed} (its "
+                f"checkpoint), or another models_dir. Received: steps={steps}")
     stopped = {}
     for name, config in configs.items():
         try:
