@@ -182,10 +182,9 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
     if true_gray_dir:
         folders["figure7"] = true_gray_dir
     results_dir = results_dir or pathlib.Path(models_dir) / "results"
-    for name, config in configs.items():  # a run trained beyond the budget cannot be recorded at it
+    for name, config in configs.items() if steps is not None else ():  # trained beyond the budget: not at it
         checkpointed = rundir.checkpointed_step(config.run_dir)
-        if steps is not None and checkpointed > steps and recorded_step(
-                record_path(results_dir, name), steps, checkpointed) is None:
+        if checkpointed > steps and recorded_step(record_path(results_dir, name), steps, checkpointed) is None:
             raise ConfigError(
                 f"Invalid value for argument `steps`. {name} has no record at step {steps} in {results_dir}, and "
                 f"its run {config.run_dir} has trained beyond it. Expected steps >= {checkpointed} (its "
