@@ -71,16 +71,22 @@ def record_name(name, seed):
     return f"{name}_seed{seed}" if seed else name
 
 
+def record_path(results_dir, name):
+    """Where the record `name` (`record_name`) of a study is kept: `<results_dir>/runs/<name>.json`."""
+    return pathlib.Path(results_dir) / "runs" / f"{name}.json"
+
+
 def load_records(results_dir):
     """{record name: record} of the records in `<results_dir>/runs/`, in `CONFIGURATIONS` order, each
     configuration's seed 0 first, then its other seeds in increasing order."""
-    runs = pathlib.Path(results_dir) / "runs"
     records = {}
     for name in CONFIGURATIONS:
-        seeds = sorted(int(path.stem.rsplit("_seed", 1)[1]) for path in runs.glob(f"{name}_seed*.json"))
+        seeds = sorted(int(path.stem.rsplit("_seed", 1)[1])
+                       for path in record_path(results_dir, name).parent.glob(f"{name}_seed*.json"))
         for record in [name] + [record_name(name, seed) for seed in seeds]:
-            if (runs / f"{record}.json").exists():
-                records[record] = json.loads((runs / f"{record}.json").read_text())
+            path = record_path(results_dir, record)
+            if path.exists():
+                records[record] = json.loads(path.read_text())
     return records
 
 

@@ -59,7 +59,7 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
     record to train it again.
     """
     run_dir = pathlib.Path(config.run_dir)
-    out = record_path(results_dir, name)
+    out = analysis.record_path(results_dir, name)
     first = rundir.checkpointed_step(run_dir)
     recorded = recorded_step(out, config.steps, first)
     if recorded is not None:
@@ -79,11 +79,6 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
             path.write_text(json.dumps(segments, indent=2))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent, grid), indent=1))
-
-
-def record_path(results_dir, name):
-    """Where a configuration's record is kept: `<results_dir>/runs/<name>.json`."""
-    return pathlib.Path(results_dir) / "runs" / f"{name}.json"
 
 
 def recorded_step(path, steps, checkpointed):
@@ -184,7 +179,7 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
     results_dir = results_dir or pathlib.Path(models_dir) / "results"
     for name, config in configs.items() if steps is not None else ():  # trained beyond the budget: not at it
         checkpointed = rundir.checkpointed_step(config.run_dir)
-        if checkpointed > steps and recorded_step(record_path(results_dir, name), steps, checkpointed) is None:
+        if checkpointed > steps and recorded_step(analysis.record_path(results_dir, name), steps, checkpointed) is None:
             raise ConfigError(
                 f"Invalid value for argument `steps`. {name} has no record at step {steps} in {results_dir}, and "
                 f"its run {config.run_dir} has trained beyond it. Expected steps >= {checkpointed} (its "
