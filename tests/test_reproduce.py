@@ -141,8 +141,10 @@ def test_a_longer_budget_continues_the_runs_in_another_results_folder_and_leaves
     record = json.loads(long.read_text())
     assert record["steps"] == 3 and [(s["from_step"], s["to_step"]) for s in record["segments"]] == [(0, 1), (1, 3)]
     assert record["heldout"]["step"] == [0, 1, 2, 3]  # every step up to 1, then every second one and the last
+    (tmp_path / "short" / "table.md").unlink()
     reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "short", **common)
     assert short.read_text() == first  # neither retrained nor rescored at the run's step 3
+    assert (tmp_path / "short" / "table.md").exists()  # but published again from the records
     # the same budget with no record there: the run has trained beyond it, refused before anything is written
     with pytest.raises(ConfigError, match=r"beyond it\. Expected steps >= 3 .* Received: steps=1"):
         reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "other", **common)

@@ -46,7 +46,8 @@ HELDOUT_TAGS = tuple(f"heldout/{name}" for name in metrics.METRIC_NAMES)
 
 
 def train_and_record(name, config, results_dir, folders, command=None, grid=None):
-    """Trains (or resumes) one configuration and records it, unless it is recorded already.
+    """Trains (or resumes) one configuration and records it, unless it is recorded already; True if it wrote a
+    record.
 
     Appends this process's segment (checkpointed steps, seconds, precision, machine) to `run_dir/segments.json`,
     also when training stops on an error; once it has trained to its budget, writes its record
@@ -64,7 +65,7 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
     recorded = recorded_step(out, config.steps, first)
     if recorded is not None:
         logging.info("%s: recorded at step %d in %s; delete the record to train it again", name, recorded, out)
-        return
+        return False
     began, this_machine = time.monotonic(), machine.describe()  # its commit as this process began, before any pull
     try:
         trainer.run(config)
@@ -79,6 +80,7 @@ def train_and_record(name, config, results_dir, folders, command=None, grid=None
             path.write_text(json.dumps(segments, indent=2))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(run_record(name, config, segments, folders, out.parent, grid), indent=1))
+    return True
 
 
 def recorded_step(path, steps, checkpointed):
@@ -134,7 +136,8 @@ def run_record(name, config, segments, folders, runs_dir, grid=None):
 
 def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=None, heldout=None,
               heldout_every=250, results_dir=None, command=None, seed=0, grid=None, **settings):
-    """Trains (or resumes) the configurations, records and publishes each as it reaches its budget.
+    """Trains (or resumes) the configurations, records and publishes each as it reaches its budget; when all of
+    them were recorded before, publishes once from their records.
 
     Args:
         figure: 6 (scored against the truth, plus Figure 7 with `true_gray_dir`) or 7 (the true grayscale
@@ -184,14 +187,17 @@ def reproduce(figure, dataset, models_dir, steps=None, only=None, true_gray_dir=
                 f"Invalid value for argument `steps`. {name} has no record at step {steps} in {results_dir}, and "
                 f"its run {config.run_dir} has trained beyond it. Expected steps >= {checkpointed} (its "
                 f"checkpoint), or another models_dir. Received: steps={steps}")
-    stopped = {}
+    stopped, new = {}, {}
     for name, config in configs.items():
         try:
-            train_and_record(name, config, results_dir, folders, command, grid)
+            new[name] = train_and_record(name, config, results_dir, folders, command, grid)
         except callbacks.NonFiniteLossError as error:  # the others still train; a rerun resumes this one
             logging.error("%s: %s", name, error)
             stopped[name] = str(error)
             continue
+        if new[name]:
+            analysis.publish(results_dir, folders)
+    if new and not any(new.values()):  # every one recorded before: rebuilt once from the records
         analysis.publish(results_dir, folders)
     if stopped:
         raise callbacks.NonFiniteLossError(f"Not compared: {stopped}. Rerun the command to resume them from their "
