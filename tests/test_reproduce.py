@@ -12,7 +12,7 @@ from PIL import Image
 
 from tf_colorgan import machine
 from tf_colorgan.config import ConfigError
-from tf_colorgan.study import reproduce
+from tf_colorgan.study import figure5, reproduce
 
 
 def test_configurations_are_the_reports_eight_with_their_learning_rates():
@@ -101,11 +101,16 @@ def test_bad_requests_are_refused_before_training(tmp_path, kwargs, message):
 
 
 @pytest.mark.slow
-def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
+def test_a_terminated_study_records_the_segment_it_trained_and_scored(tmp_path):
+    from sklearn.datasets import load_sample_image
+
+    heldout = tmp_path / "heldout"
+    heldout.mkdir()
+    Image.fromarray(load_sample_image("flower.jpg")).save(heldout / "flower.jpg")
     log = tmp_path / "stderr.txt"  # a file, not a pipe: an undrained pipe fills (64 KiB of logs) and blocks the run
     process = subprocess.Popen(
         [sys.executable, "-m", "tf_colorgan.study", "--dataset=sample", "--steps=1000", "--only=lsgan_l1",
-         "--save_every=1", "--width=8", f"--models_dir={tmp_path}"],
+         "--save_every=1", f"--heldout={heldout}", "--heldout_every=1", "--width=8", f"--models_dir={tmp_path}"],
         stdout=subprocess.DEVNULL, stderr=log.open("w"))
     checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"
 
@@ -121,6 +126,12 @@ def test_a_terminated_study_records_the_segment_it_trained(tmp_path):
     segments = json.loads((checkpoints.parent / "segments.json").read_text())
     last = int(open(checkpoints / "checkpoint").readline().split("ckpt-")[1].strip('"\n'))
     assert len(segments) == 1 and segments[0]["from_step"] == 0 and segments[0]["to_step"] == last >= 2
+    # each step's held-out score is on disk before its checkpoint: a run stopped between the two keeps neither,
+    # and its resumption scores that step again; no checkpoint stands without its score
+    for step in range(1, last + 1):
+        assert stderr.index(f"Step {step}: {{") < stderr.index(f"checkpoints/ckpt-{step}\n"), step
+    heldout_steps, _ = figure5.read_scalars(checkpoints.parent, ("heldout/ab_l1",))["heldout/ab_l1"]
+    assert set(range(last + 1)) <= set(heldout_steps.tolist())
 
 
 @pytest.mark.slow

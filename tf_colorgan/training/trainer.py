@@ -154,11 +154,11 @@ def train(config, task, strategy, run_dir, split):
             callbacks.StopOnNonFiniteLoss(),  # first: nothing below logs, saves or exports a NaN step
             callbacks.StepLogger(step_logs, rundir.samples(run_dir), task.sample_renderer(config, split),
                                  config.log_every, config.image_every),
+            *(callbacks.PeriodicMetrics(step_logs, every, score, tags)  # before the checkpoint of the same step:
+              for every, score, tags in task.periodic_metrics(config)),  # a run stopped between keeps both or neither
             callbacks.Checkpointer(manager, config.save_every),
             callbacks.StopAtStep(total),
             keras.callbacks.TensorBoard(rundir.logs(run_dir), write_graph=False),
-            *(callbacks.PeriodicMetrics(step_logs, every, score, tags)
-              for every, score, tags in task.periodic_metrics(config)),
         ]
         model.fit(batches, epochs=-(-total // steps_per_epoch), initial_epoch=step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=run_callbacks)
