@@ -160,3 +160,13 @@ def test_a_longer_budget_continues_the_runs_in_another_results_folder_and_leaves
     with pytest.raises(ConfigError, match=r"beyond it\. Expected steps >= 3 .* Received: steps=1"):
         reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "other", **common)
     assert not (tmp_path / "other").exists()
+    # a second seed (the study's phase 2): its own run and record, and table.md sets the seeds' spread against the
+    # configurations' (one configuration: no spread between configurations, 0)
+    reproduce.reproduce(steps=1, heldout_every=1, results_dir=tmp_path / "short", seed=1, **common)
+    assert short.read_text() == first and (tmp_path / "short" / "runs" / "lsgan_l1_seed1.json").exists()
+    parts = (tmp_path / "short" / "table.md").read_text().split("\n\n")
+    final = parts.index(next(part for part in parts if part.startswith("Seed spread of the final scores")))
+    assert parts[final + 2].startswith("The same of the mean of the last 5 held-out scores")
+    for table in (parts[final + 1], parts[final + 3]):
+        assert table.splitlines()[0] == "| metric | configurations: range (median pair) | lsgan_l1: seed range |"
+        assert table.splitlines()[2].startswith("| ab L1 | 0.00 (n/a) | ")  # no pair of configurations

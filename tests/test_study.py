@@ -187,13 +187,18 @@ def test_seed_spread_sets_two_seeds_of_a_configuration_against_the_configuration
     means = {"A": 10.0, "A seed 1": 11.5, "B": 13.0, "C": 12.0}
     results = {"models": {label: {"summary": {name: {"mean": mean} for name, _ in analysis.TABLE_METRICS}}
                           for label, mean in means.items()}}
-    records = {"gan_l1": run("A", [0]), "gan_l1_seed1": run("A seed 1", [0], seed=1), "lsgan_l1": run("B", [0]),
-               "ebgan_l1": run("C", [0])}
+    records = {"gan_l1": run("A", [9, 9, 9, 9, 9, 9, 4]), "gan_l1_seed1": run("A seed 1", [1, 2, 3, 4, 5, 6], seed=1),
+               "lsgan_l1": run("B", [0, 1, 1, 1, 1, 1]), "ebgan_l1": run("C", [8, 8, 8])}
     spread = analysis.seed_spread(results, records)
-    # configurations at seed 0: 10, 13, 12 -> range 3, pairwise differences 3, 2, 1 -> median 2
-    assert spread["configurations"]["ab_l1"] == {"range": 3.0, "median_pairwise": 2.0}
-    assert spread["seeds"] == {"gan_l1": {name: {"means": {"A": 10.0, "A seed 1": 11.5}, "range": 1.5}
-                                          for name, _ in analysis.TABLE_METRICS}}
+    # final scores, configurations at seed 0: 10, 13, 12 -> range 3, pairwise differences 3, 2, 1 -> median 2
+    assert spread["final"]["configurations"]["ab_l1"] == {"range": 3.0, "median_pairwise": 2.0}
+    assert spread["final"]["seeds"] == {"gan_l1": {name: {"means": {"A": 10.0, "A seed 1": 11.5}, "range": 1.5}
+                                                   for name, _ in analysis.TABLE_METRICS}}
+    # the means of the last five scores (all of a shorter curve): A (9*4+4)/5 = 8, A seed 1 (2+3+4+5+6)/5 = 4,
+    # B 1, C 8 -> configurations range 7, pairwise 7, 0, 7 -> median 7; A's seeds range 4
+    assert list(spread["mean_last"]["configurations"]) == [name for name, _ in analysis.CURVE_METRICS]
+    assert spread["mean_last"]["configurations"]["auc"] == {"range": 7.0, "median_pairwise": 7.0}
+    assert spread["mean_last"]["seeds"]["gan_l1"]["dcf"] == {"means": {"A": 8.0, "A seed 1": 4.0}, "range": 4.0}
 
 
 def test_records_load_in_configuration_order_each_configuration_seeds_in_order(tmp_path):
@@ -255,6 +260,11 @@ def test_the_spread_table_sets_each_configurations_seed_range_beside_the_range_b
     assert lines[0] == ("| metric | configurations: range (median pair) | gan_l1: seed range | lsgan_l1: seed range |")
     assert lines[2] == "| ab L1 | 3.00 (2.00) | 1.50 | 0.25 |"  # 2 digits for ab L1, 3 for SSIM, 1 for CF
     assert lines[4] == "| SSIM | 3.000 (2.000) | 1.500 | 0.250 |" and len(lines) == 2 + len(analysis.TABLE_METRICS)
+    curves = {part: {name: spread[part][name] for name, _ in analysis.CURVE_METRICS} for part in ("configurations",)}
+    curves["seeds"] = {configuration: {name: ranges[name] for name, _ in analysis.CURVE_METRICS}
+                       for configuration, ranges in spread["seeds"].items()}
+    lines = analysis.spread_table(curves).splitlines()  # the metrics it is given, in their order
+    assert [line.split(" | ")[0] for line in lines[2:]] == ["| ab L1", "| PSNR dB", "| SSIM", "| AuC %", "| dCF"]
 
 
 def test_the_segment_table_names_each_training_processs_cpu_kind_and_mean_seconds_per_step():

@@ -307,31 +307,48 @@ def curve_trends(records, window=LAST_SCORES):
     return trends
 
 
-def seed_spread(results, records):
-    """The seed-to-seed spread of each table metric against the spread between configurations.
+def seed_spread(results, records, window=LAST_SCORES):
+    """The seed-to-seed spread of each metric against the spread between configurations: of the final scores (one
+    checkpoint, whose noise a seed's difference includes) and of the mean of the last `window` held-out scores
+    (which averages most of it out).
 
     Returns:
-        {"configurations": {metric: {"range": largest minus smallest mean of the configurations at seed 0,
-        "median_pairwise": median absolute difference of two of them}}, "seeds": {configuration: {metric:
-        {"means": {label: mean}, "range": largest minus smallest}}} for each configuration with several seeds}.
+        {"final": `spread` of the final scores' means over the photos (`TABLE_METRICS`), "mean_last": `spread` of
+        the means of each curve's last `window` scores (`CURVE_METRICS`)}.
     """
-    mean = {label: model["summary"] for label, model in results["models"].items()}
+    final = {label: {name: model["summary"][name]["mean"] for name, _ in TABLE_METRICS}
+             for label, model in results["models"].items()}
+    last = {record["label"]: {name: float(np.mean(record["heldout"][name][-window:])) for name, _ in CURVE_METRICS}
+            for record in records.values()}
+    return {"final": spread(final, records, [name for name, _ in TABLE_METRICS]),
+            "mean_last": spread(last, records, [name for name, _ in CURVE_METRICS])}
+
+
+def spread(values, records, names):
+    """The spread of `values` ({label: {metric: value}}) between the configurations at seed 0 and between each
+    configuration's seeds, for the metrics `names`.
+
+    Returns:
+        {"configurations": {metric: {"range": largest minus smallest value of the configurations at seed 0,
+        "median_pairwise": median absolute difference of two of them}}, "seeds": {configuration: {metric:
+        {"means": {label: value}, "range": largest minus smallest}}} for each configuration with several seeds}.
+    """
     first = [record["label"] for record in primary(records).values()]
-    spread = {"configurations": {}, "seeds": {}}
-    for name, _ in TABLE_METRICS:
-        values = np.array([mean[label][name]["mean"] for label in first])
-        pairs = np.abs(values[:, None] - values[None, :])[np.triu_indices(len(values), 1)]
-        spread["configurations"][name] = {"range": float(np.ptp(values)) if len(values) else None,
+    result = {"configurations": {}, "seeds": {}}
+    for name in names:
+        at_seed_0 = np.array([values[label][name] for label in first])
+        pairs = np.abs(at_seed_0[:, None] - at_seed_0[None, :])[np.triu_indices(len(at_seed_0), 1)]
+        result["configurations"][name] = {"range": float(np.ptp(at_seed_0)) if len(at_seed_0) else None,
                                           "median_pairwise": float(np.median(pairs)) if len(pairs) else None}
     for configuration in CONFIGURATIONS:
         labels = [record["label"] for key, record in records.items()
                   if key == configuration or key.startswith(f"{configuration}_seed")]
         if len(labels) > 1:
-            spread["seeds"][configuration] = {
-                name: {"means": {label: mean[label][name]["mean"] for label in labels},
-                       "range": float(np.ptp([mean[label][name]["mean"] for label in labels]))}
-                for name, _ in TABLE_METRICS}
-    return spread
+            result["seeds"][configuration] = {
+                name: {"means": {label: values[label][name] for label in labels},
+                       "range": float(np.ptp([values[label][name] for label in labels]))}
+                for name in names}
+    return result
 
 
 def serving_summaries(records):
@@ -378,13 +395,15 @@ def rank_table(ranked):
 
 
 def spread_table(spread):
-    """Markdown: per metric of `seed_spread`'s result `spread`, the range of the configurations' means at seed 0
-    (and the median difference of two of them) beside the range of each configuration's seeds."""
-    seeded = list(spread["seeds"])
+    """Markdown: per metric of a `spread` result, the range of the configurations' values at seed 0 (and the
+    median difference of two of them; "n/a" for fewer than two) beside the range of each configuration's seeds."""
+    seeded, titles = list(spread["seeds"]), dict(TABLE_METRICS)
     rows = []
-    for name, title in TABLE_METRICS:
-        between, digits = spread["configurations"][name], DIGITS[name]
-        rows.append([title, f"{between['range']:.{digits}f} ({between['median_pairwise']:.{digits}f})",
+    for name, between in spread["configurations"].items():
+        digits = DIGITS[name]
+        range_, pair = ("n/a" if value is None else f"{value:.{digits}f}"
+                        for value in (between["range"], between["median_pairwise"]))
+        rows.append([titles[name], f"{range_} ({pair})",
                      *(f"{spread['seeds'][configuration][name]['range']:.{digits}f}" for configuration in seeded)])
     return markdown(["metric", "configurations: range (median pair)", *(f"{name}: seed range" for name in seeded)],
                     rows)
@@ -421,9 +440,11 @@ def tables(results, records, compared):
     window = next(iter(ranked.values()))["window"]
     text += (f"\nRanks by the held-out curves: at the last scored step / by the mean of the last {window} scored "
              "steps (bold where they differ):\n\n" + rank_table(ranked))
-    if compared["seed_spread"]["seeds"]:
-        text += "\nSeed spread: the spread between configurations against the spread between seeds:\n\n" + (
-            spread_table(compared["seed_spread"]))
+    seeds = compared["seed_spread"]
+    if seeds["final"]["seeds"]:
+        text += ("\nSeed spread of the final scores: the spread between configurations against the spread between "
+                 "seeds:\n\n" + spread_table(seeds["final"]) + f"\nThe same of the mean of the last {window} "
+                 "held-out scores:\n\n" + spread_table(seeds["mean_last"]))
     return text + ("\nTraining processes (their wall time includes start-up, held-out scoring, checkpoints and any "
                    "pause; `timing.csv` has each configuration's median s/step):\n\n" + segment_table(records))
 
