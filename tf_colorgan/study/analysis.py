@@ -230,6 +230,11 @@ def primary(records):
     return {name: record for name, record in records.items() if not record["settings"].get("seed")}
 
 
+def mean_last(record, name, window=LAST_SCORES):
+    """The mean of the last `window` held-out scores of metric `name` in `record` (all of a shorter curve)."""
+    return float(np.mean(record["heldout"][name][-window:]))
+
+
 def curve_ranks(records, window=LAST_SCORES):
     """Ranks of the configurations by their held-out curves, at the last scored step and by the mean of the last
     `window` scored steps (one checkpoint of a GAN is noisy).
@@ -240,7 +245,7 @@ def curve_ranks(records, window=LAST_SCORES):
     """
     ranked = {}
     for name, lower in CURVE_METRICS:
-        values = {record["label"]: (record["heldout"][name][-1], float(np.mean(record["heldout"][name][-window:])))
+        values = {record["label"]: (record["heldout"][name][-1], mean_last(record, name, window))
                   for record in primary(records).values()}
         ranks = [{label: rank + 1 for rank, label in enumerate(sorted(values, key=lambda label: (
             values[label][which] if lower else -values[label][which])))} for which in (0, 1)]
@@ -318,7 +323,7 @@ def seed_spread(results, records, window=LAST_SCORES):
     """
     final = {label: {name: model["summary"][name]["mean"] for name, _ in TABLE_METRICS}
              for label, model in results["models"].items()}
-    last = {record["label"]: {name: float(np.mean(record["heldout"][name][-window:])) for name, _ in CURVE_METRICS}
+    last = {record["label"]: {name: mean_last(record, name, window) for name, _ in CURVE_METRICS}
             for record in records.values()}
     return {"final": spread(final, records, [name for name, _ in TABLE_METRICS]),
             "mean_last": spread(last, records, [name for name, _ in CURVE_METRICS])}
