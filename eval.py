@@ -7,8 +7,8 @@ writes models/.../eval/<step>_<i>_col.png, <step>_<i>_true.png and metrics.json.
 
 Compare colorization runs on one image set (metrics.json/.csv with FID when InceptionV3's weights load, the
 report's Figure 6 as figure.png, index.html):
-    python eval.py --models models/RUN_A models/RUN_B --dataset=sample --out comparison/
-    python eval.py --models models/RUN_A models/RUN_B --dataset=/path/to/bw_photos --true_gray --out bw/
+    python eval.py --models=models/RUN_A,models/RUN_B --dataset=sample --out comparison/
+    python eval.py --models=models/RUN_A,models/RUN_B --dataset=/path/to/bw_photos --true_gray --out bw/
 
 Image generation: Frechet classifier distance and classifier score of the exported generator's samples:
     python eval.py --generator=models/dcgan_mnist/export --count=2000

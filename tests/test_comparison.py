@@ -40,14 +40,15 @@ def test_comparison_writes_metrics_figure_and_page(runs, tmp_path):
     out = tmp_path / "comparison"
     missing = tmp_path / "inception_notop.h5"  # no InceptionV3 weights here: FID is left out, the rest written
     result = subprocess.run([sys.executable, "-m", "eval", f"--models={runs[0]},{runs[1]}", "--dataset=sample",
-                             "--count=4", f"--out={out}", f"--inception_weights={missing}"], capture_output=True,
-                            text=True, cwd=sources.SAMPLE_DIR.parents[1])
+                             "--count=4", "--batch_size=2", f"--out={out}", f"--inception_weights={missing}"],
+                            capture_output=True, text=True, cwd=sources.SAMPLE_DIR.parents[1])
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr.count("FID not computed") == 1 and str(missing) in result.stderr
     results = json.loads((out / "metrics.json").read_text())
     assert results["fid_error"].startswith("FID not computed") and "fid" not in results["models"]["WGAN L1=0 L2=1"]
     assert list(results["models"]) == ["Gray (ab = 0)", "LSGAN L1=100 L2=0", "WGAN L1=0 L2=1"]
     assert results["protocol"]["images"] == 4 and results["protocol"]["truth_round_tripped_through_lab"]
+    assert results["protocol"]["batch_size"] == 2  # --batch_size reaches the comparison (it was once dropped)
     gray = results["models"]["Gray (ab = 0)"]["summary"]
     assert gray["colourfulness"]["mean"] < 1.0  # the baseline has (almost) no colour: rounding only
     assert gray["psnr"]["mean"] > 15 and 0 < gray["auc"]["mean"] <= 100

@@ -40,7 +40,8 @@ def make_strategy(name):
         if "TF_CONFIG" not in os.environ:
             raise ConfigError("Invalid `strategy`: multi_worker needs the TF_CONFIG environment variable "
                               '({"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
-                              '"index": 0}}; see README "Several GPUs and machines"). Received: TF_CONFIG unset.')
+                              '"index": 0}}; see docs/training.md, "Several GPUs and machines"). '
+                              "Received: TF_CONFIG unset.")
         return tf.distribute.MultiWorkerMirroredStrategy()
     try:  # "local": the TPU of this TPU VM
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=os.environ.get("TPU_NAME", "local"))

@@ -10,10 +10,13 @@ input and output gradient exchanged (the rows marked "as conv of dY"). Prints ms
 largest difference relative to the largest weight-gradient entry (float32 sums in another order: ~1e-6).
 """
 
-import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
-import tensorflow as tf
+from tf_colorgan import runtime
 
-import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
+runtime.apply()  # oneDNN on and large buffers kept, as in training, before TensorFlow starts
+
+import tensorflow as tf  # noqa: E402
+
+import kernel_timing  # noqa: E402  (this folder's: the script runs as python results/benchmark/NAME.py)
 
 
 CASES = {  # layer: (input [B, H, W, C_in], k, C_out, stride, padding), batch 4 at 256 x 256

@@ -12,12 +12,15 @@ mixed_bfloat16 the bfloat16 outputs and input gradients may differ by one unit i
 
 import sys
 
-import keras
-import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
-import tensorflow as tf
+from tf_colorgan import runtime
 
-import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
-from tf_colorgan import networks
+runtime.apply()  # oneDNN on and large buffers kept, as in training, before TensorFlow starts
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import kernel_timing  # noqa: E402  (this folder's: the script runs as python results/benchmark/NAME.py)
+from tf_colorgan import networks  # noqa: E402
 
 SHAPES = {  # layers: the BatchNorm input [B, H, W, C], batch 4 at 256 x 256
     "g_dec6_bn": [4, 128, 128, 128],

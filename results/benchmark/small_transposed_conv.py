@@ -14,10 +14,13 @@ forward and forward + backward (input and weight gradients), per precision, and 
 outputs and of the weight gradients relative to their largest entry.
 """
 
-import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
-import tensorflow as tf
+from tf_colorgan import runtime
 
-import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
+runtime.apply()  # oneDNN on and large buffers kept, as in training, before TensorFlow starts
+
+import tensorflow as tf  # noqa: E402
+
+import kernel_timing  # noqa: E402  (this folder's: the script runs as python results/benchmark/NAME.py)
 
 DECONVS = {  # layer: (input [B, h, w, C_in], C_out), batch 4 at 256 x 256
     "g_dec1_deconv": ([4, 1, 1, 512], 512),

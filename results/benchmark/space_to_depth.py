@@ -15,10 +15,13 @@ the forward outputs and of the weight gradients relative to their largest entry 
 ~1e-6).
 """
 
-import tf_colorgan  # noqa: F401  (oneDNN on, as in training)
-import tensorflow as tf
+from tf_colorgan import runtime
 
-import kernel_timing  # this folder's (the script runs as python results/benchmark/NAME.py)
+runtime.apply()  # oneDNN on and large buffers kept, as in training, before TensorFlow starts
+
+import tensorflow as tf  # noqa: E402
+
+import kernel_timing  # noqa: E402  (this folder's: the script runs as python results/benchmark/NAME.py)
 
 
 CONVS = {  # layer: (input [B, H, W, C_in], C_out), 4x4 stride 2 "same", batch 4 at 256 x 256

@@ -41,8 +41,8 @@ def main(argv):
     if FLAGS.models:
         try:
             results = trained_runs.compare(FLAGS.models, FLAGS.dataset, FLAGS.out, FLAGS.count,
-                                           true_gray=FLAGS.true_gray,
-                                         inception_weights=FLAGS.inception_weights)
+                                           true_gray=FLAGS.true_gray, batch_size=FLAGS.batch_size,
+                                           inception_weights=FLAGS.inception_weights)
         except (ConfigError, FileNotFoundError) as error:
             raise app.UsageError(str(error)) from None
         for label, result in results["models"].items():
