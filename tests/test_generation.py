@@ -66,6 +66,20 @@ def test_presets_follow_the_original_code():
     assert (mlp.gan_epsilon, mlp.extra_generator_step_below, mlp.shared_z) == (0.0, 1e-4, True)
 
 
+def test_photos_are_resized_as_tf1_resize_bilinear_did():
+    # TF1's resize_bilinear samples output pixel i at input position i * in / out (no half-pixel centres): a row
+    # 0, 1, 2, 3 halves to 0, 2 (TF2's default would give 0.5, 2.5), and 0, 1 doubles to 0, 0.5, 1, 1 (the last
+    # pixel clamps at the edge). Both axes are resized alike; channels are kept.
+    row = np.arange(4, dtype=np.float32)
+    image = np.stack([row[np.newaxis, :].repeat(4, 0), row[:, np.newaxis].repeat(4, 1)], axis=-1)  # [4, 4, 2]
+    halved = image_stream.tf1_resize_bilinear(tf.constant(image), 2).numpy()
+    np.testing.assert_array_equal(halved[..., 0], [[0, 2], [0, 2]])
+    np.testing.assert_array_equal(halved[..., 1], [[0, 0], [2, 2]])
+    small = np.array([[0.0, 1.0], [0.0, 1.0]], np.float32)[..., np.newaxis]
+    np.testing.assert_array_equal(image_stream.tf1_resize_bilinear(tf.constant(small), 4).numpy()[0, :, 0],
+                                  [0, 0.5, 1, 1])
+
+
 def test_flags_override_presets_and_objectives_combine_with_any_networks():
     config = make_config(task="generate", experiment="dcgan_mnist", gan="wgan", lr=1e-4)
     assert (config.arch, config.gan, config.lr, config.run_name) == ("dcgan", "wgan", 1e-4, "dcgan_mnist_wgan")

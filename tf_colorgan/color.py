@@ -3,8 +3,8 @@
 Port of the 2017 TensorFlow colourisation code's conversion (itself ported from
 torch `image.c`): sRGB companding, the sRGB/D65 RGB->XYZ matrix, white point
 (0.950456, 1, 1.088754) and CIE f(t) with its linear part below (6/29)^3.
-`lab_to_rgb` inverts each step exactly (the 2017 code used a rounded XYZ->RGB
-matrix), so rgb -> lab -> rgb round-trips to float32 precision.
+`lab_to_rgb` inverts each step, as the 2017 code's did (its XYZ->RGB matrix is
+computed here as the inverse of the RGB->XYZ one), so rgb -> lab -> rgb round-trips to float32 precision.
 
 Contract: any rank >= 1, channels last (`[3]`, `[H, W, 3]`, `[N, H, W, 3]`),
 output shaped like the input; dynamic shapes and XLA (`jit_compile=True`)

@@ -40,8 +40,9 @@ class Settings(settings.Settings):
                                  "TensorBoard scalars heldout/<metric> (0: off).",
                                  settings.Allowed(lambda value: value >= 0, "0, or an integer >= 1 with "
                                                   "--task=colorize and a --heldout folder"))
-    train_mode_inference: bool = setting(True, "BatchNorm on batch statistics and dropout also at inference and in "
-                                         "the export (the original's eval.py).")
+    train_mode_inference: bool = setting(True, "BatchNorm on batch statistics and dropout also at inference: "
+                                         "sample grids, held-out scores and eval.py (the original's eval.py); "
+                                         "the export always serves moving averages without dropout.")
 
     def check(self):
         super().check()

@@ -9,10 +9,20 @@ import tensorflow as tf
 from tf_colorgan.data import digits, grouping, sources
 
 
+def tf1_resize_bilinear(image, size):
+    """float32 [H, W, C] -> [size, size, C] as the original's TF1 `tf.image.resize_bilinear` (its defaults: no
+    aligned corners, no half-pixel centres): output pixel i samples input position i * H / size. TF2's
+    `tf.image.resize(..., "bilinear")` samples (i + 0.5) * H / size - 0.5, a sub-pixel shift of the whole image."""
+    resized = tf.raw_ops.ResizeBilinear(images=image[tf.newaxis], size=[size, size], align_corners=False,
+                                        half_pixel_centers=False)
+    return resized[0]
+
+
 def generation_images(split, part, size, channels, unit_range, central_crop=1.0, shuffle_seed=None, on_skip=None):
     """Real images for image generation: float32 [size, size, channels] in [0, 1] (`unit_range`) or [-1, 1].
 
-    Photos: central crop of `central_crop` of each side, bilinear resize, grayscale when `channels` is 1.
+    Photos: central crop of `central_crop` of each side, bilinear resize as TF1's (`tf1_resize_bilinear`),
+    grayscale when `channels` is 1.
     """
     if split["source"] == "digits":
         pixels, _ = digits.load_grayscale(split["name"], split.get("data_dir"), part)
@@ -25,7 +35,7 @@ def generation_images(split, part, size, channels, unit_range, central_crop=1.0,
 
     def prepare(rgb):
         rgb = tf.image.central_crop(rgb, central_crop) if central_crop < 1 else rgb
-        image = tf.image.resize(rgb, [size, size], method="bilinear")
+        image = tf1_resize_bilinear(rgb, size)
         image = tf.image.rgb_to_grayscale(image) if channels == 1 else image
         return image if unit_range else image * 2.0 - 1.0
 
