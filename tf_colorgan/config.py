@@ -9,7 +9,8 @@ read them as if they were its own. `config.json` is one flat mapping of all thre
 experiment of `tf_colorgan.tasks.generate.presets`), the objective's defaults from the original code (learning
 rate, beta1, its settings), then every given value; a setting that is not the run's is refused, naming whose settings
 it is not.
-Defaults are the values the report's colorization runs used (docs/original-code.md section 5).
+Defaults are the values the report's colorization runs used (docs/original-code.md section 5), but for the data: the
+built-in sample photos (`--dataset=celeb_a` for the report's).
 
 Importing this module or reading a run's config.json (`Config.from_json`) imports no TensorFlow; `make_config`
 imports the objective's module, and so TensorFlow.
