@@ -20,10 +20,11 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tf_colorgan import evaluation, export
+from tf_colorgan.evaluation import trained_runs
+from tf_colorgan.tasks.colorize import export
 
 run = pathlib.Path("models/figure6/train_ebgan_l1-100_l2-0")
-config, generator = evaluation.trained_generator(run)
+config, generator = trained_runs.trained_generator(run)
 export.export_colorizer(generator, config.size, "/tmp/shot/export")
 photo = tf.io.decode_png(tf.io.read_file("data/photos/heldout/sklearn_china.png"), channels=3)
 gray = tf.io.encode_jpeg(tf.image.rgb_to_grayscale(photo), quality=95)
@@ -31,8 +32,8 @@ pathlib.Path("/tmp/shot/china_gray.jpg").write_bytes(gray.numpy())
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
-server = subprocess.Popen([sys.executable, "-m", "tf_colorgan.serving", "serve", "--model", "/tmp/shot/export", "--port",
-                           str(port)])
+server = subprocess.Popen([sys.executable, "-m", "tf_colorgan.serving", "serve", "--model", "/tmp/shot/export",
+                           "--port", str(port)])
 for _ in range(240):
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models/colorgan")
