@@ -3,7 +3,6 @@ another that (directly or not) imports it back (docs/architecture.md, "Floors").
 
 import ast
 import importlib
-import importlib.util
 import pathlib
 import re
 
@@ -31,18 +30,28 @@ def floor(name):
     return next((number for number, pattern in FLOORS if re.fullmatch(pattern, name)), None)
 
 
+def package_modules():
+    """{module name: its file} of every module of the package."""
+    return {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def imported_names(path):
+    """(module, name) for each import of the package in the file at `path`, at the top or inside a function:
+    `from module import name`, or (module, None) for `import module`."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tf_colorgan"):
+            yield from ((node.module, alias.name) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            yield from ((alias.name, None) for alias in node.names if alias.name.startswith("tf_colorgan"))
+
+
 def imports():
     """{module: the package's modules it imports, at the top or inside a function}."""
-    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    modules = package_modules()
     found = {}
     for name, path in modules.items():
-        targets = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tf_colorgan"):
-                targets |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
-                            for alias in node.names}
-            elif isinstance(node, ast.Import):
-                targets |= {alias.name for alias in node.names if alias.name.startswith("tf_colorgan")}
+        targets = {f"{module}.{alias}" if f"{module}.{alias}" in modules else module
+                   for module, alias in imported_names(path)}
         found[name] = targets & set(modules) - {name}
     return found
 
@@ -69,16 +78,10 @@ def test_no_module_imports_itself_back_through_others():
 def test_the_published_scripts_import_what_the_package_has():
     # results/**/*.py reproduce published numbers and figures; they are run by hand, so a moved module would break
     # them silently (results/serving/make_screenshot.py once imported tf_colorgan.export after it had moved)
-    scripts = sorted((ROOT / "results").rglob("*.py"))
+    scripts, modules = sorted((ROOT / "results").rglob("*.py")), package_modules()
     assert len(scripts) >= 6
     for script in scripts:
-        for node in ast.walk(ast.parse(script.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tf_colorgan"):
-                module = importlib.import_module(node.module)
-                for alias in node.names:
-                    assert hasattr(module, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), \
-                        f"{script.relative_to(ROOT)}: from {node.module} import {alias.name}"
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name.startswith("tf_colorgan"):
-                        assert importlib.util.find_spec(alias.name), f"{script.relative_to(ROOT)}: {alias.name}"
+        for module, name in imported_names(script):
+            found = (module in modules if name is None else
+                     f"{module}.{name}" in modules or hasattr(importlib.import_module(module), name))
+            assert found, f"{script.relative_to(ROOT)}: {module} {name or ''}"
