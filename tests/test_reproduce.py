@@ -114,17 +114,20 @@ def test_a_terminated_study_records_the_segment_it_trained_and_scored(tmp_path):
         stdout=subprocess.DEVNULL, stderr=log.open("w"))
     checkpoints = tmp_path / "sample_lsgan_l1-100_l2-0" / "checkpoints"
 
-    def saved_steps():  # the run keeps its last two checkpoints: ckpt-2 may be gone by the next look
-        return [int(path.name[len("ckpt-"):-len(".index")]) for path in checkpoints.glob("ckpt-*.index")]
+    def checkpointed():
+        """The step the checkpoint state file names (0 before the first): TF rewrites it atomically once a
+        checkpoint's files are complete. (A ckpt-N.index file appears before that: a run stopped then ends at N - 1.)"""
+        state = checkpoints / "checkpoint"
+        return int(state.read_text().split("ckpt-")[1].split('"')[0]) if state.exists() else 0
 
-    while max(saved_steps(), default=0) < 2 and process.poll() is None:
+    while checkpointed() < 2 and process.poll() is None:
         time.sleep(0.1)
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=120)
     stderr = log.read_text()
     assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
     segments = json.loads((checkpoints.parent / "segments.json").read_text())
-    last = int(open(checkpoints / "checkpoint").readline().split("ckpt-")[1].strip('"\n'))
+    last = checkpointed()
     assert len(segments) == 1 and segments[0]["from_step"] == 0 and segments[0]["to_step"] == last >= 2
     # each step's held-out score is on disk before its checkpoint: a run stopped between the two keeps neither,
     # and its resumption scores that step again; no checkpoint stands without its score
