@@ -42,6 +42,14 @@ def test_the_prepared_form_holds_the_streaming_paths_lab_values_bit_for_bit(phot
     assert prepared.prepare(split, SIDE) == path  # once: the second call finds it
 
 
+def test_a_folder_named_in_utf8_keeps_every_photo(photos):
+    # its path is longer in bytes than in characters: the form's item names are cut after the root's bytes
+    folder = photos.rename(photos.with_name("álbum de família"))
+    split = sources.make_split(str(folder), seed=0, colour_only=True)
+    prepared.prepare(split, SIDE)
+    assert len(list(prepared.lab_images(split, SIDE, None))) == len(split["train"]) == 5
+
+
 def test_a_killed_preparations_leftover_shards_are_cleared_before_preparing_again(photos):
     split = sources.make_split(str(photos), seed=0, colour_only=True)
     partial = prepared.location(split, SIDE).with_name(prepared.location(split, SIDE).name + ".partial")

@@ -64,7 +64,8 @@ def items_and_photos(split, skipped):
         record = lambda path, why: skipped.update({str(pathlib.Path(path).relative_to(root)): why})  # noqa: E731
         files = tf.data.Dataset.from_tensor_slices(sources.list_images(root))
         photos = sources.decoded(files, record, colour_only=True)
-        return photos.map(lambda path, rgb: (tf.strings.substr(path, len(root) + 1, -1), rgb))
+        start = len(root.encode()) + 1  # substr counts bytes: a folder named in UTF-8 is longer than its str
+        return photos.map(lambda path, rgb: (tf.strings.substr(path, start, -1), rgb))
     indices = sorted(split["train"] + split["test"])
     return tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices([str(index) for index in indices]),
                                sources.images({**split, "train": indices}, "train"))

@@ -238,6 +238,3 @@ ARCHITECTURES = {
     "ebgan": (ebgan_generator, ebgan_discriminator),
     "wgan": (wgan_generator, wgan_critic),
 }
-IMAGE_SHAPES = {"mlp": (28, 28, 1), "dcgan": (28, 28, 1), "lsgan": (112, 112, 3), "ebgan": (64, 64, 3),
-                "wgan": (64, 64, 3)}
-UNIT_RANGE = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1] (sigmoid outputs); the others [-1, 1] (tanh).

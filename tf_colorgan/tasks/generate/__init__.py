@@ -1,8 +1,9 @@
 """The image-generation task: the report's experiments before the study (its settings and checks; `plugin` holds
 the TensorFlow parts).
 
-G maps z [B, z_dim] to images of `IMAGE_SHAPES[arch]` (in [0, 1] for the MNIST networks of `UNIT_RANGE`, else
-[-1, 1]); D judges images alone (`problem.Generation`). Settings start from a named experiment of
+G maps z [B, z_dim] to images of `IMAGE_SHAPES[arch]`, trained against data in [0, 1] for the MNIST networks
+of `UNIT_RANGE` (mlp's G ends in a sigmoid, dcgan's in a tanh: the original's G3), else in [-1, 1] (tanh); D
+judges images alone (`problem.Generation`). Settings start from a named experiment of
 `tf_colorgan.tasks.generate.presets`. z distributions: "uniform" U(-1, 1), "normal" N(0, 1), "normal_m1" N(-1, 1)
 (the original's `np.random.normal(-1.0, 1.0)`).
 """
@@ -19,7 +20,7 @@ COLOUR_ONLY = False
 # The image shape each experiment's generator produces (`tf_colorgan.image_networks.ARCHITECTURES`).
 IMAGE_SHAPES = {"mlp": (28, 28, 1), "dcgan": (28, 28, 1), "lsgan": (112, 112, 3), "ebgan": (64, 64, 3),
                 "wgan": (64, 64, 3)}
-UNIT_RANGE = ("mlp", "dcgan")  # The MNIST code kept images in [0, 1] (sigmoid outputs); the others [-1, 1] (tanh).
+UNIT_RANGE = ("mlp", "dcgan")  # the MNIST code kept its data in [0, 1]; the others in [-1, 1]
 AUTOENCODERS = ("ebgan",)  # networks whose discriminator is an auto-encoder
 FEATURE_DISCRIMINATORS = ("lsgan",)  # networks whose discriminator can return its conv features (the LSUN code)
 CLASSIFIED_SETS = ("fashion_mnist", "mnist", "digits")  # the sets tf_colorgan.classifier_distance has a classifier for
