@@ -101,6 +101,8 @@ def test_flags_override_presets_and_objectives_combine_with_any_networks():
     ({"experiment": "dcgan_mnist"}, "no experiment for --task=colorize"),
     ({"task": "generate", "experiment": "wgan_celeba", "gan": "wgan_gp"}, "have BatchNorm"),
     ({"dataset": "fashion_mnist"}, "colour photos for --task=colorize"),
+    ({"task": "generate", "experiment": "wgan_celeba", "fcd_every": 10},
+     "Expected 0 unless --task=generate on one of \\('fashion_mnist', 'mnist', 'digits'\\).*Received: fcd_every=10"),
     ({"seed": -1}, "Expected an integer in \\[0, 2\\*\\*31\\)"),
     ({"width": 0}, "Expected an integer >= 1. Received: width=0"),
     ({"task": "generate", "experiment": "dcgan_mnist", "width": 8}, "no width for --task=generate"),

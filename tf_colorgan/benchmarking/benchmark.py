@@ -223,10 +223,11 @@ def profile_training(variant, batch_size, precision, size, width, iterations, pe
         ops = step_profile.op_self_times(trace)
     flops = dict(layer_flops(model.generator) + layer_flops(model.discriminator))
     names = {layer.name for network in (model.generator, model.discriminator) for layer in network.layers}
+    total = iteration_flops(model, batch_size)  # None for WGAN-GP (its penalty is not counted)
     return {"variant": variant, "batch": batch_size, "precision": precision, "size": size, "width": width,
             "iterations": iterations, "inter_op_threads": 1, "conv_peak_gflops": peak,
             "seconds_per_iteration_traced": seconds,
-            "gflop_per_iteration": iteration_flops(model, batch_size) / 1e9,
+            "gflop_per_iteration": total and total / 1e9,
             **step_profile.summarize(ops, iterations, names, flops, batch_size, peak)}
 
 

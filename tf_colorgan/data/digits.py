@@ -20,6 +20,7 @@ import pathlib
 import numpy as np
 from absl import logging
 
+from tf_colorgan import tasks
 from tf_colorgan.settings import ConfigError
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -27,7 +28,7 @@ IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 SPLIT_PREFIXES = {"train": "train", "test": "t10k"}
 DIGITS_TRAIN_COUNT = 1500
-NAMES = ("fashion_mnist", "mnist", "digits")
+NAMES = tasks.DIGIT_SETS
 
 
 class DatasetNotFoundError(ConfigError):

@@ -34,6 +34,9 @@ import pkgutil
 import re
 
 DEFAULT = "colorize"
+# The grayscale digit sets `tf_colorgan.data.digits` reads: image generation's (with a classifier for its
+# distance), which colorization refuses.
+DIGIT_SETS = ("fashion_mnist", "mnist", "digits")
 
 
 def names():

@@ -15,7 +15,6 @@ from tf_colorgan.settings import AT_LEAST_ONE, AT_LEAST_ZERO, invalid, setting
 SUMMARY = "L -> ab (the report's colorization study)"
 TEXTBOOK_FORMS = {"l2": "mean squared error"}  # --textbook forms of the task: what each selects
 COLOUR_ONLY = True  # grayscale photos have no ab to learn
-GRAYSCALE_SETS = ("fashion_mnist", "mnist", "digits")  # image generation's sets (tf_colorgan.digits)
 SAMPLE_DEFAULT_STEPS = 60  # Default length on the built-in sample set: a few minutes on a 2-core CPU.
 
 
@@ -57,9 +56,9 @@ def preset(given):
 
 
 def check(config, objective):
-    if config.dataset in GRAYSCALE_SETS:
+    if config.dataset in tasks.DIGIT_SETS:
         raise invalid("dataset", "colour photos for --task=colorize ('sample', a folder or a TFDS image dataset); "
-                      f"{GRAYSCALE_SETS} are grayscale sets for --task=generate", config.dataset)
+                      f"{tasks.DIGIT_SETS} are grayscale sets for --task=generate", config.dataset)
 
 
 def run_name(config):

@@ -23,7 +23,6 @@ IMAGE_SHAPES = {"mlp": (28, 28, 1), "dcgan": (28, 28, 1), "lsgan": (112, 112, 3)
 UNIT_RANGE = ("mlp", "dcgan")  # the MNIST code kept its data in [0, 1]; the others in [-1, 1]
 AUTOENCODERS = ("ebgan",)  # networks whose discriminator is an auto-encoder
 FEATURE_DISCRIMINATORS = ("lsgan",)  # networks whose discriminator can return its conv features (the LSUN code)
-CLASSIFIED_SETS = ("fashion_mnist", "mnist", "digits")  # the sets tf_colorgan.classifier_distance has a classifier for
 Z_DISTRIBUTIONS = ("uniform", "normal", "normal_m1")
 
 
@@ -78,8 +77,8 @@ def check(config, objective):
         scoring = " or ".join(name for name in objectives.names() if objectives.get(name).autoencoder_discriminator)
         raise invalid("gan", f"{scoring} exactly with --arch={' or --arch='.join(AUTOENCODERS)} (the objective "
                       "scores an auto-encoder's energies; those networks' discriminator is one)", config.gan)
-    if config.fcd_every and config.dataset not in CLASSIFIED_SETS:
-        raise invalid("fcd_every", "0 unless --task=generate on fashion_mnist, mnist or digits (the classifier "
+    if config.fcd_every and config.dataset not in tasks.DIGIT_SETS:
+        raise invalid("fcd_every", f"0 unless --task=generate on one of {tasks.DIGIT_SETS} (the classifier "
                       "distance needs their classifier)", config.fcd_every)
 
 
