@@ -69,21 +69,21 @@ def build_tiles(photos, folder, count):
 def time_first_step(folder, train_flags):
     """Seconds from starting `train.py --dataset=folder --steps=1` to its split.json, its first checkpoint and
     its exit (polled every 50 ms)."""
-    with tempfile.TemporaryDirectory() as run_dir:
+    with tempfile.TemporaryDirectory() as run_dir, tempfile.TemporaryFile("w+") as log:  # a pipe could fill
         split, checkpoint = pathlib.Path(run_dir, "split.json"), pathlib.Path(run_dir, "checkpoints", "checkpoint")
         seen = {}
         start = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "tf_colorgan.training",  # train.py, installed or not
                                     f"--dataset={folder}", "--steps=1", f"--run_dir={run_dir}", *train_flags],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.DEVNULL, stderr=log, text=True)
         while process.poll() is None:
             for name, path in (("split_s", split), ("first_step_s", checkpoint)):
                 if name not in seen and path.exists():
                     seen[name] = round(time.perf_counter() - start, 1)
             time.sleep(0.05)
-        stderr = process.stderr.read()
         if process.returncode:
-            raise RuntimeError(f"train.py failed ({process.returncode}):\n{stderr[-3000:]}")
+            log.seek(0)
+            raise RuntimeError(f"train.py failed ({process.returncode}):\n{log.read()[-3000:]}")
         return {**seen, "exit_s": round(time.perf_counter() - start, 1)}
 
 
