@@ -10,8 +10,9 @@ import tensorflow as tf
 from PIL import Image
 
 from tf_colorgan.data import sources
-from tf_colorgan.networks import pix2pix
+from tf_colorgan.networks import image_networks, pix2pix
 from tf_colorgan.tasks.colorize import export
+from tf_colorgan.tasks.generate import export as generate_export
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +59,22 @@ def test_the_run_directory_and_its_export_folder_both_work(run_dir, tmp_path):
     np.testing.assert_array_equal(first, second)
 
 
+@pytest.fixture(scope="module")
+def generator_export(module_tmp_path):
+    """The export of a (randomly initialised) MNIST MLP image generator: z -> images, not a colorizer."""
+    generate_export.export_image_generator(image_networks.mlp_generator(), 100, True, module_tmp_path / "mlp")
+    return module_tmp_path / "mlp"
+
+
 @pytest.mark.parametrize("args, message", [
     (["--model", "/no/such/run", "x.jpg"], "Expected a run directory written by train.py"),
     (["--model", "RUN", "/no/such/photo.jpg"], "missing path(s): ['/no/such/photo.jpg']"),
+    (["--model", "GENERATOR", sources.SAMPLE_DIR / "coffee.jpg"],
+     "Expected a colorization export (its signature takes images). Received: an export whose signature takes ['z']"),
 ])
 @pytest.mark.slow
-def test_bad_arguments_get_one_clear_message(run_dir, tmp_path, args, message):
-    args = [str(run_dir) if a == "RUN" else a for a in args]
+def test_bad_arguments_get_one_clear_message(run_dir, generator_export, tmp_path, args, message):
+    args = [{"RUN": str(run_dir), "GENERATOR": str(generator_export)}.get(a, a) for a in args]
     result = colorize(*args, "-o", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert not pathlib.Path(tmp_path / "out").exists()

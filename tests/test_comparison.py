@@ -15,6 +15,7 @@ from tf_colorgan.config import make_config
 from tf_colorgan.data import sources
 from tf_colorgan.evaluation import trained_runs
 from tf_colorgan.networks import pix2pix
+from tf_colorgan.settings import ConfigError
 from tf_colorgan.tasks.colorize import evaluation, fid
 from tf_colorgan.training import rundir
 
@@ -105,3 +106,24 @@ def test_fid_is_zero_for_a_set_against_itself_and_its_square_root_is_a_metric(ru
     results = trained_runs.compare(runs, "sample", tmp_path / "out", count=4, inception_weights=None)
     assert "fid_error" not in results
     assert all(result["fid"] >= 0 for result in results["models"].values())
+
+
+def test_a_run_of_another_task_is_refused_with_one_clear_message(tmp_path):
+    run = tmp_path / "mnist"
+    run.mkdir()
+    rundir.config_path(run).write_text(make_config(task="generate", experiment="dcgan_mnist").to_json())
+    message = r"Invalid run '.*mnist'. Expected a --task=colorize run \(train.py's default\). Received: a --task=gen"
+    with pytest.raises(ConfigError, match=message):
+        trained_runs.trained_generator(run)  # the export command's and the colorizers' way in
+    with pytest.raises(ConfigError, match=message):
+        trained_runs.compare([run], "sample", tmp_path / "out", count=1)  # eval.py --models
+    assert not (tmp_path / "out").exists()
+
+
+def test_eval_of_a_run_without_a_checkpoint_is_one_message_not_a_traceback(tmp_path):
+    rundir.config_path(tmp_path).write_text(make_config().to_json())
+    rundir.split_path(tmp_path).write_text(json.dumps({"train": ["a.jpg"], "test": []}))
+    result = subprocess.run([sys.executable, "-m", "eval", f"--run_dir={tmp_path}"], capture_output=True, text=True,
+                            cwd=sources.SAMPLE_DIR.parents[1])
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"No checkpoint in '{rundir.checkpoints(tmp_path)}'" in result.stderr

@@ -61,7 +61,10 @@ def main(argv):
         raise app.UsageError(f"'{run_dir}' is a --task={config.task} run: evaluate colorization runs with "
                              "--run_dir=RUN and image-generation runs with --generator=RUN/export.")
     if FLAGS.run_dir:
-        logging.info("%s", trained_runs.evaluate(run_dir, FLAGS.count, FLAGS.batch_size))
+        try:
+            logging.info("%s", trained_runs.evaluate(run_dir, FLAGS.count, FLAGS.batch_size))
+        except FileNotFoundError as error:  # a run without a checkpoint yet
+            raise app.UsageError(str(error)) from None
         return
     signature = tf.saved_model.load(FLAGS.generator).signatures["serving_default"]
     try:

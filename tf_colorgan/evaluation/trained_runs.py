@@ -21,6 +21,7 @@ from absl import logging
 from tf_colorgan import tasks
 from tf_colorgan.data import sources
 from tf_colorgan.networks import train_mode
+from tf_colorgan.settings import ConfigError
 from tf_colorgan.tasks.colorize import evaluation, export, fid, metrics
 from tf_colorgan.tasks.generate import classifier_distance
 from tf_colorgan.training import rundir
@@ -59,9 +60,18 @@ def evaluate(run_dir, count=None, batch_size=4):
     return result
 
 
+def colorization_config(run_dir):
+    """The `Config` of the colorization run at `run_dir`; `ConfigError` for a run of another task."""
+    config = rundir.read_config(run_dir)
+    if config.task != "colorize":
+        raise ConfigError(f"Invalid run '{run_dir}'. Expected a --task=colorize run (train.py's default). "
+                          f"Received: a --task={config.task} run.")
+    return config
+
+
 def trained_generator(run_dir):
     """(config, generator) of a colorization run, the generator restored from the run's latest checkpoint."""
-    config = rundir.read_config(run_dir)
+    config = colorization_config(run_dir)
     generator = tasks.plugin(config.task).generator(config)  # not imported at the top: it imports this module
     latest = tf.train.latest_checkpoint(str(rundir.checkpoints(run_dir)))
     if not latest:
@@ -112,7 +122,7 @@ def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, d
     columns = {evaluation.GRAY: evaluation.gray_baseline(truths)}
     runs = {evaluation.GRAY: "baseline"}
     for run_dir in map(pathlib.Path, run_dirs):
-        label = evaluation.model_label(rundir.read_config(run_dir))
+        label = evaluation.model_label(colorization_config(run_dir))
         if label in columns:
             label = f"{label} ({run_dir.name})"
         columns[label], runs[label] = evaluation.protocol_outputs(colorizer(run_dir), truths, batch_size), str(run_dir)

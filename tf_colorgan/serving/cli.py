@@ -43,6 +43,10 @@ def colorize_files(export_dir, inputs, out_dir):
     import keras
     import tensorflow as tf
     colorize = tf.saved_model.load(str(export_dir)).signatures["serving_default"]
+    takes = sorted(colorize.structured_input_signature[1])
+    if takes != ["images"]:  # e.g. an image generator's export (z -> images)
+        raise ValueError(f"Invalid --model '{export_dir}'. Expected a colorization export (its signature takes "
+                         f"images). Received: an export whose signature takes {takes}")
     out_dir = pathlib.Path(out_dir)
     files = expand_inputs(inputs)
     progress = keras.utils.Progbar(len(files), unit_name="photo")
