@@ -212,7 +212,7 @@ GCOMPRIS_PEOPLE = tuple(f"gcompris_explore_world_music_{scene}"  # musicians (th
 IMAGE_SUFFIXES = (".webp", ".jpg", ".jpeg", ".png")
 
 
-def gcompris(root, extra_excluded):
+def gcompris(root):
     stanzas = copyright_stanzas(root, "gcompris-qt-data")
     for activity, (folder, split) in GCOMPRIS_ACTIVITIES.items():
         bundle = root / "usr/share/gcompris-qt/rcc" / f"{activity}.rcc"
@@ -223,8 +223,8 @@ def gcompris(root, extra_excluded):
                 continue
             scene = pathlib.PurePosixPath(inner).stem
             name = f"gcompris_{activity}_{scene}"
-            reason = next((why for pattern, why in GCOMPRIS_EXCLUDED.items() if fnmatch.fnmatchcase(inner, pattern)),
-                          extra_excluded.get(name, ""))
+            reason = next((why for pattern, why in GCOMPRIS_EXCLUDED.items()
+                           if fnmatch.fnmatchcase(inner, pattern)), "")
             yield Candidate(name, "gcompris-qt-data", f"{bundle}:{resource}",
                             licence_of(stanzas, resource.lstrip("/").split("/", 1)[1], any_extension=True),
                             group=name, split=EXCLUDED if reason else split, read=lambda data=data: rgb(data),
@@ -240,7 +240,7 @@ KPHOTOALBUM_PEOPLE = ("anne_helene", "bar55", "bar55_2", "cold_water", "grand_ca
 KPHOTOALBUM_LICENCE = "GPL-2+ (kphotoalbum; the demo photos have no licence of their own)"
 
 
-def kphotoalbum(root, extra_excluded):
+def kphotoalbum(root):
     """The demo album: 24 photos in 15 scenes (``pool.jpg`` and ``pool_2.jpg`` are one), turned upright as its
     index.xml says (``angle``, degrees clockwise); held out: the scenes of `KPHOTOALBUM_HELDOUT`."""
     demo = root / "usr/share/kphotoalbum/demo"
@@ -250,46 +250,40 @@ def kphotoalbum(root, extra_excluded):
             continue  # movie.avi
         scene = re.sub(r"_\d+$", "", pathlib.Path(file).stem)
         name = f"kphotoalbum_{pathlib.Path(file).stem}"
-        reason = extra_excluded.get(name, "")
         yield Candidate(name, "kphotoalbum", str(demo / file), KPHOTOALBUM_LICENCE, group=f"kphotoalbum_{scene}",
-                        split=EXCLUDED if reason else HELDOUT if scene in KPHOTOALBUM_HELDOUT else TRAIN,
-                        read=from_file(demo / file, int(image.get("angle") or 0)), reason=reason,
+                        split=HELDOUT if scene in KPHOTOALBUM_HELDOUT else TRAIN,
+                        read=from_file(demo / file, int(image.get("angle") or 0)),
                         people=pathlib.Path(file).stem in KPHOTOALBUM_PEOPLE)
 
 
-def files_of(package, root, pattern, split, extra_excluded):
+def files_of(package, root, pattern, split):
     """Every installed file of `package` under `root` matching `pattern` (a glob below /), one scene each."""
     stanzas = copyright_stanzas(root, package)
     for path in sorted(root.glob(pattern)):
         name = f"{package.split('-')[0]}_{path.name.split('.')[0]}"
-        reason = extra_excluded.get(name, "")
-        yield Candidate(name, package, str(path), licence_of(stanzas, str(path)), group=name,
-                        split=EXCLUDED if reason else split, read=from_file(path), reason=reason)
+        yield Candidate(name, package, str(path), licence_of(stanzas, str(path)), group=name, split=split,
+                        read=from_file(path))
 
 
-def jigzo(root, extra_excluded):
+def jigzo(root):
     stanzas = copyright_stanzas(root, "jigzo-data")
     for path in sorted((root / "usr/share/games/jigzo/puzzles").glob("*/*.pzl")):
         name = f"jigzo_{path.stem.split('-')[0]}"
-        reason = extra_excluded.get(name, "")
-        yield Candidate(name, "jigzo-data", str(path), licence_of(stanzas, str(path)), group=name,
-                        split=EXCLUDED if reason else TRAIN, reason=reason,
+        yield Candidate(name, "jigzo-data", str(path), licence_of(stanzas, str(path)), group=name, split=TRAIN,
                         read=lambda path=path: pzl_picture(path.read_bytes()))
 
 
-def palapeli(root, extra_excluded):
+def palapeli(root):
     for path in sorted((root / "usr/share/palapeli/collection").glob("*.jpg")):
         desktop = configparser.ConfigParser(interpolation=None)
         desktop.read(path.with_suffix(".desktop"))
         entry = desktop["Desktop Entry"]
         licence = f"{entry.get('X-KDE-PluginInfo-License', '?')} ({entry.get('X-KDE-PluginInfo-Author', '?')})"
         name = f"palapeli_{path.stem}"
-        reason = extra_excluded.get(name, "")
-        yield Candidate(name, "palapeli-data", str(path), licence, group=name, split=EXCLUDED if reason else TRAIN,
-                        read=from_file(path), reason=reason)
+        yield Candidate(name, "palapeli-data", str(path), licence, group=name, split=TRAIN, read=from_file(path))
 
 
-def scipy_face(root, extra_excluded):
+def scipy_face(root):
     """scipy.misc's raccoon: bz2-compressed raw 768 x 1024 x 3 uint8."""
     path = root / "usr/lib/python3/dist-packages/scipy/misc/face.dat"
     yield Candidate("scipy_face", "python3-scipy", str(path), licence_of(copyright_stanzas(root, "python3-scipy"),
@@ -300,7 +294,7 @@ def scipy_face(root, extra_excluded):
 
 def single(package, relative, name, split=TRAIN, people=False):
     """A reader of one installed file of `package` (`relative` below /)."""
-    def read(root, extra_excluded):
+    def read(root):
         path = root / relative
         yield Candidate(name, package, str(path), licence_of(copyright_stanzas(root, package), str(path)),
                         group=name, split=split, read=from_file(path), people=people)
@@ -326,7 +320,7 @@ def named_files(package, folder, names, split, licence, stem=lambda path: path.s
     """A reader of the files `names` in `folder` (below /) of `package`; the other files there are renders or
     abstract art. A missing name is an error: the package's contents changed. Named by the file's stem alone,
     as the first study's folders were."""
-    def read(root, extra_excluded):
+    def read(root):
         for name in names:
             path = root / folder.format(name=name)
             if not path.is_file():
@@ -351,7 +345,7 @@ def bundled_photo(library, name):
     return Image.open(cbook.get_sample_data(name)).convert("RGB")
 
 
-def bundled(root, extra_excluded):
+def bundled(root):
     for library, file, licence, people in BUNDLED:
         name = f"{library}_{pathlib.Path(file).stem}"
         yield Candidate(name, library, f"{library}: {file}", licence, group=name, split=HELDOUT,
@@ -375,16 +369,16 @@ DEBIAN = {
     **WALLPAPERS,
     "gcompris-qt-data": gcompris,
     "kphotoalbum": kphotoalbum,
-    "tuxpaint-data": lambda root, excluded: (
+    "tuxpaint-data": lambda root: (
         candidate for pattern in ("usr/share/tuxpaint/templates/*.jpg", "usr/share/tuxpaint/starters/reef-back.png",
                                   "usr/share/tuxpaint/starters/skyline-sf-dusk-back.jpeg")
-        for candidate in files_of("tuxpaint-data", root, pattern, TRAIN, excluded)),
+        for candidate in files_of("tuxpaint-data", root, pattern, TRAIN)),
     "jigzo-data": jigzo,
     "palapeli-data": palapeli,
-    "libjxl-testdata": lambda root, excluded: (
+    "libjxl-testdata": lambda root: (
         candidate for pattern in (LIBJXL + "jxl/flower/flower.png", LIBJXL + "jxl/hdr_room.png",
                                   LIBJXL + "external/wesaturate/500px/*_srgb8.png")
-        for candidate in files_of("libjxl-testdata", root, pattern, HELDOUT, excluded)),
+        for candidate in files_of("libjxl-testdata", root, pattern, HELDOUT)),
     "sddm-theme-maldives": single("sddm-theme-maldives", "usr/share/sddm/themes/maldives/background.jpg",
                                   "sddm_maldives"),
     "lomiri-wallpapers-20.04": single("lomiri-wallpapers-20.04", "usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg",
@@ -392,7 +386,7 @@ DEBIAN = {
     "python3-scipy": scipy_face,
 }
 CORPORA = {"small": WALLPAPERS, "large": DEBIAN}
-REVIEWED = {  # name: reason, from looking at every candidate (contact sheets of 48), 2026-12-03
+REVIEWED = {  # name: why it is excluded, from looking at every candidate (contact sheets of 48), 2026-12-03
     "libjxl_hdr_room": "HDR (Rec. 2100 HLG ICC profile), not sRGB: read as sRGB its colours would be wrong",
 }
 
@@ -406,5 +400,11 @@ def candidates(corpus, cache):
         root = package_root(package, cache) if package else None
         found += [candidate if root in (None, pathlib.Path("/")) else  # named by its installed path
                   dataclasses.replace(candidate, path=candidate.path.replace(str(root), "", 1))
-                  for candidate in reader(root, REVIEWED)]
+                  for candidate in map(reviewed, reader(root))]
     return found
+
+
+def reviewed(candidate):
+    """`candidate`, excluded with its reason where `REVIEWED` names it."""
+    reason = REVIEWED.get(candidate.name)
+    return dataclasses.replace(candidate, split=EXCLUDED, reason=reason) if reason else candidate
