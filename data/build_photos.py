@@ -141,7 +141,9 @@ def heldout_rows(candidates, images):
 def solvay_rows(path):
     photo = resize_short_side(Image.open(path).convert("RGB"), 2 * TILE)
     pixels = np.asarray(photo)
-    assert (pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all(), "not gray"
+    if not ((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all()):
+        sys.exit(f"error: --solvay {path}: expected a black-and-white photo (R = G = B everywhere). Received: one "
+                 "with colour")
     return [(f"solvay_x{x}_y{y}.png", tile, str(path), "public domain (1927; visp-images-data)", 2 * TILE, x, y)
             for x, y, tile in grid_tiles(photo)]
 
@@ -171,12 +173,20 @@ def write_sources(path, candidates, images):
                              c.reason])
 
 
+def scales_list(text):
+    """--scales: comma-separated short sides, each at least a tile's side."""
+    scales = tuple(int(s) for s in text.split(",") if s.strip().isdigit())
+    if len(scales) != len(text.split(",")) or min(scales) < TILE:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers >= {TILE}. Received: {text!r}")
+    return scales
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", choices=sorted(photo_sources.CORPORA), default="large")
     parser.add_argument("--out", help="output folder (default: data/photos for small, data/photos_large for large)")
-    parser.add_argument("--scales", help="short sides of the training photos' tilings, comma-separated "
-                        f"(default: {SCALES})")
+    parser.add_argument("--scales", type=scales_list, help="short sides of the training photos' tilings, "
+                        f"comma-separated integers >= {TILE} (default: {SCALES})")
     parser.add_argument("--cache", default=str(pathlib.Path.home() / ".cache" / "tf_colorgan" / "debs"),
                         help="where packages that are not installed are unpacked")
     parser.add_argument("--manifest", help="the corpus manifest (default: data/manifests/<corpus>.csv)")
@@ -184,7 +194,7 @@ def main():
                         help=f"the Solvay PNG (installed: /{SOLVAY})")
     args = parser.parse_args()
     out = pathlib.Path(args.out or DATA / OUT[args.corpus])
-    scales = tuple(int(s) for s in args.scales.split(",")) if args.scales else SCALES[args.corpus]
+    scales = args.scales or SCALES[args.corpus]
     try:
         candidates, images = select(photo_sources.candidates(args.corpus, args.cache))
     except photo_sources.SourceError as error:

@@ -92,10 +92,18 @@ def test_files_the_preparation_skipped_are_reported_to_the_run(photos):
 @pytest.mark.slow
 def test_the_prepare_command_writes_the_form_where_the_environment_says(photos, tmp_path):
     root = tmp_path / "elsewhere"
-    result = subprocess.run([sys.executable, "-m", "tf_colorgan.serving", "prepare", f"--dataset={photos}",
-                             f"--size={SIDE}", "--jitter"], capture_output=True, text=True,
-                            env={**os.environ, "TF_COLORGAN_PREPARED": str(root)})
+
+    def prepare(size):
+        return subprocess.run([sys.executable, "-m", "tf_colorgan.serving", "prepare", f"--dataset={photos}",
+                               f"--size={size}", "--jitter"], capture_output=True, text=True,
+                              env={**os.environ, "TF_COLORGAN_PREPARED": str(root)})
+
+    result = prepare(256)
     assert result.returncode == 0, result.stderr[-3000:]
     (form,) = root.iterdir()
-    assert result.stdout.strip() == str(form) and form.name.startswith(f"photos-{SIDE + lab.JITTER_MARGIN}-")
+    assert result.stdout.strip() == str(form) and form.name.startswith(f"photos-{256 + lab.JITTER_MARGIN}-")
     assert (form / prepared.INDEX).exists()
+    refused = prepare(300)  # no colorization run trains at 300: its form would never be read
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "Expected a multiple of 256 (colorization's training sizes). Received: --size=300" in refused.stderr
+    assert list(root.iterdir()) == [form]

@@ -110,7 +110,7 @@ class Config(settings.Settings):
         return self.gan in self.textbook
 
     def total_steps(self, train_size):
-        """Generator steps of the whole run: `steps`, or `epochs` passes of `train_size // batch_size` steps,
+        """Training iterations of the whole run: `steps`, or `epochs` passes of `train_size // batch_size` steps,
         or the task's default (colorization on the sample set: 60 steps), otherwise 8 epochs."""
         steps_per_epoch = max(1, train_size // self.batch_size)
         if self.steps is not None:

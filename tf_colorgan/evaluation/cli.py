@@ -25,11 +25,13 @@ def define_flags():
     flags.DEFINE_string("dataset", "sample", "With --models: 'sample', a folder of images or a TFDS name.")
     flags.DEFINE_string("out", "comparison", "With --models: the output folder.")
     flags.DEFINE_boolean("true_gray", False, "With --models: photos without a colour original (colourfulness only).")
-    flags.DEFINE_integer("count", None, "Colorization: only the first N test images. Generation: samples (2000).")
+    flags.DEFINE_integer("count", None, "Colorization: only the first N test images. Generation: samples (2000).",
+                         lower_bound=1)
     flags.DEFINE_string("inception_weights", "imagenet", "With --models: the InceptionV3 weights of FID, 'imagenet' "
                         "(downloaded once into ~/.keras/models) or the path of Keras' notop weights file; when they "
                         "cannot be loaded FID is left out with one message and the other metrics are written.")
-    flags.DEFINE_integer("batch_size", 4, "Colorization: images per batch through the generator (batch statistics).")
+    flags.DEFINE_integer("batch_size", 4, "Colorization: images per batch through the generator (batch statistics).",
+                         lower_bound=1)
 
 
 def main(argv):

@@ -104,7 +104,8 @@ def serving_colorizer(run_dir):
 
 def compare(run_dirs, dataset, out_dir, count=None, size=256, true_gray=False, data_dir=None, batch_size=4,
             inception_weights="imagenet"):
-    """Colorizes one evaluation set with several runs' exports and scores each against the truth.
+    """Colorizes one evaluation set with several runs' generators (`colorizer`: each restored from its latest
+    checkpoint, the report's protocol) and scores each against the truth.
 
     Writes into `out_dir`: metrics.json and metrics.csv (`comparison`: per model and for the gray baseline, mean,
     std and bootstrap 95% interval over images of every `metrics.image_metrics` value, plus the protocol and,

@@ -13,7 +13,7 @@ recursively; JPEG, PNG, BMP, GIF, WebP) of any size. Each output is a PNG at the
 colour is predicted at the training size and recombined with the photo's full-resolution lightness), written
 to the output folder under the input's name (with its sub-folder, for inputs found in a folder). A file that
 cannot be read or decoded is reported and skipped; the others go on, and the exit status is 1 if any failed.
-Bad arguments are reported (exit status 2) before TensorFlow is imported, so they cost a fraction of a second.
+Bad arguments get one message and exit status 2, without a traceback.
 """
 
 import argparse
@@ -99,6 +99,9 @@ def main(argv=None):
     onnx.add_argument("--format", choices=["onnx"], default="onnx", help="onnx (tf2onnx; the onnx extra)")
     onnx.add_argument("-o", "--out", required=True, help="the .onnx file to write")
     args = parser.parse_args(argv)
+    if args.command == "prepare" and (args.size < 256 or args.size % 256):
+        parser.error(f"Invalid value for argument --size. Expected a multiple of 256 (colorization's training sizes). "
+                     f"Received: --size={args.size}")
     try:
         if args.command == "export":
             from tf_colorgan.evaluation import trained_runs

@@ -1,4 +1,4 @@
-"""Keras callbacks of a training run, all keyed to the global step (the model's generator-update count), so a
+"""Keras callbacks of a training run, all keyed to the global step (the model's count of training iterations), so a
 resumed run's curves, images and checkpoints continue where the previous process stopped.
 """
 
