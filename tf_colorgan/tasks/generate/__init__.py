@@ -17,7 +17,7 @@ from tf_colorgan.tasks.generate.presets import EXPERIMENTS
 SUMMARY = "z -> images (its image-generation experiments, see --experiment)"
 TEXTBOOK_FORMS = {}
 COLOUR_ONLY = False
-# The image shape each experiment's generator produces (`tf_colorgan.image_networks.ARCHITECTURES`).
+# The image shape each experiment's generator produces (`tf_colorgan.networks.image_networks.ARCHITECTURES`).
 IMAGE_SHAPES = {"mlp": (28, 28, 1), "dcgan": (28, 28, 1), "lsgan": (112, 112, 3), "ebgan": (64, 64, 3),
                 "wgan": (64, 64, 3)}
 UNIT_RANGE = ("mlp", "dcgan")  # the MNIST code kept its data in [0, 1]; the others in [-1, 1]
