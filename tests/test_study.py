@@ -99,6 +99,7 @@ def page_section(page, title):
 
 @pytest.mark.parametrize("page, title, results", [("README.md", "Results", "study_large"),
                                                   ("docs/study.md", "The study at scale", "study_large"),
+                                                  ("docs/study.md", "Phase 3", "study_large_long"),
                                                   ("docs/study.md", "The first study", "figure6")])
 def test_the_published_results_tables_are_the_ones_of_the_metrics_files(page, title, results):
     section = page_section(page, title)
