@@ -105,5 +105,6 @@ def test_the_prepare_command_writes_the_form_where_the_environment_says(photos, 
     assert (form / prepared.INDEX).exists()
     refused = prepare(300)  # no colorization run trains at 300: its form would never be read
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "Expected a multiple of 256 (colorization's training sizes). Received: --size=300" in refused.stderr
+    assert "Invalid value for argument `size`. Expected a positive multiple of 256" in refused.stderr
+    assert "Received: size=300" in refused.stderr
     assert list(root.iterdir()) == [form]

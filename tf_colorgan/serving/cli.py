@@ -99,9 +99,6 @@ def main(argv=None):
     onnx.add_argument("--format", choices=["onnx"], default="onnx", help="onnx (tf2onnx; the onnx extra)")
     onnx.add_argument("-o", "--out", required=True, help="the .onnx file to write")
     args = parser.parse_args(argv)
-    if args.command == "prepare" and (args.size < 256 or args.size % 256):
-        parser.error(f"Invalid value for argument --size. Expected a multiple of 256 (colorization's training sizes). "
-                     f"Received: --size={args.size}")
     try:
         if args.command == "export":
             from tf_colorgan.evaluation import trained_runs
@@ -113,7 +110,9 @@ def main(argv=None):
             return 0
         if args.command == "prepare":
             from tf_colorgan.data import lab, prepared, sources
+            from tf_colorgan.tasks import colorize as colorization
 
+            colorization.Settings(size=args.size)  # refuses a size no colorization run trains at (ConfigError)
             split = sources.make_split(args.dataset, seed=0, data_dir=args.data_dir, colour_only=True)
             print(prepared.prepare(split, args.size + (lab.JITTER_MARGIN if args.jitter else 0)))
             return 0
